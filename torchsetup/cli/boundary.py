@@ -1,0 +1,108 @@
+"""The error boundary: usage errors → exit 2, TorchsetupError → its code, Ctrl-C → 130, bugs → 3."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from torchsetup import __version__, paths
+from torchsetup.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, TorchsetupError
+
+__all__ = ["run_guarded"]
+
+# Typer ≥ 0.23 vendors click as typer._click; older Typer uses click. Find the classes through
+# Typer's public exceptions so both work.
+_UsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+def run_guarded(command: Any, args: Sequence[str]) -> int:
+    """Invoke the click command on args; turn every way it can end into an exit code."""
+    as_json = "--json" in args
+    name = _command_name(args)
+    try:
+        rv = command.main(list(args), prog_name="torchsetup", standalone_mode=False)
+    except _UsageError as err:
+        known = name in getattr(command, "commands", {})
+        usage_hint = f"torchsetup {name} --help" if known else "torchsetup --help"
+        return _fail(
+            name,
+            as_json,
+            TorchsetupError(
+                err.format_message().replace("\n", " "),  # type: ignore[attr-defined]
+                hint=usage_hint,
+                exit_code=EXIT_USAGE,
+            ),
+        )
+    except _ClickException as err:
+        message, code = err.format_message(), err.exit_code  # type: ignore[attr-defined]
+        return _fail(name, as_json, TorchsetupError(message, exit_code=code))
+    except TorchsetupError as err:
+        return _fail(name, as_json, err)
+    except (KeyboardInterrupt, typer.Abort):
+        return _fail(name, as_json, TorchsetupError("interrupted", exit_code=EXIT_INTERRUPTED))
+    except Exception as err:
+        if os.environ.get("TORCHSETUP_DEBUG"):
+            raise
+        log = _write_crash_log(args, err)
+        return _fail(
+            name,
+            as_json,
+            TorchsetupError(
+                f"internal error: {type(err).__name__}: {err}",
+                hint=f"please report this with the crash log: {log}",
+                exit_code=EXIT_INTERNAL,
+                log_path=log,
+            ),
+        )
+    return rv if isinstance(rv, int) else 0
+
+
+def _command_name(args: Sequence[str]) -> str:
+    words = [a for a in args if not a.startswith("-")]
+    return words[0] if words else ""
+
+
+def _fail(command: str, as_json: bool, err: TorchsetupError) -> int:
+    """error:/hint: lines on stderr; with --json, also the error envelope on stdout."""
+    if as_json:
+        from torchsetup.report import envelope
+
+        doc = envelope(command, exit_code=err.exit_code, errors=[err.to_dict()])
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    sys.stderr.write(f"error: {err.message}\n")
+    if err.hint:
+        sys.stderr.write(f"hint: {err.hint}\n")
+    return err.exit_code
+
+
+def _write_crash_log(args: Sequence[str], err: BaseException) -> Path:
+    """Versions, the command line and the traceback, ready to paste into an issue."""
+    path = paths.log_dir() / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    body = (
+        f"torchsetup {__version__}\n"
+        f"python {sys.version.split()[0]} ({sys.executable})\n"
+        f"platform {platform.platform()}\n"
+        f"argv torchsetup {' '.join(args)}\n\n"
+        + "".join(traceback.format_exception(type(err), err, err.__traceback__))
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
+    except OSError:
+        path = Path(os.devnull)  # nowhere to write: the message itself still says what broke
+        sys.stderr.write(body)
+    return path

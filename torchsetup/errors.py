@@ -1,0 +1,113 @@
+"""The one exception type torchsetup raises on purpose, and the exit codes it maps to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CommandFailed",
+    "ProgramNotFound",
+    "TorchsetupError",
+    "UsageError",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+class TorchsetupError(Exception):
+    """What happened (message), the exact next command (hint), and the exit code."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        exit_code: int = EXIT_FAILED,
+        log_path: Path | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.exit_code = exit_code
+        self.log_path = log_path
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as it appears in the JSON envelope's `errors` list."""
+        out: dict[str, object] = {
+            "type": type(self).__name__,
+            "message": self.message,
+            "hint": self.hint,
+            "exit_code": self.exit_code,
+        }
+        if self.log_path is not None:
+            out["log_path"] = str(self.log_path)
+        return out
+
+
+class UsageError(TorchsetupError):
+    """Bad input from the user: exit 2, nothing written."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint, exit_code=EXIT_USAGE)
+
+
+class ProgramNotFound(TorchsetupError):
+    """The program to run is not installed or not on PATH."""
+
+    def __init__(self, program: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{program}: command not found", hint=hint)
+        self.program = program
+
+
+class CommandFailed(TorchsetupError):
+    """A child process exited non-zero, died of a signal or timed out."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        returncode: int | None,
+        signal_name: str | None = None,
+        timed_out: float | None = None,
+        tail: Sequence[str] = (),
+        hint: str | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.signal_name = signal_name
+        self.timed_out = timed_out
+        self.tail = list(tail)
+        super().__init__(
+            f"{self.argv[0]} {self.how()}", hint=hint, exit_code=EXIT_FAILED, log_path=log_path
+        )
+
+    def how(self) -> str:
+        """How the process ended: 'timed out after 5s', 'was killed by SIGSEGV', 'exited …'."""
+        if self.timed_out is not None:
+            return f"timed out after {self.timed_out:g}s"
+        if self.signal_name:
+            return f"was killed by {self.signal_name}"
+        return f"exited with status {self.returncode}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The error with the command and the last lines of its output."""
+        out = super().to_dict()
+        out.update(
+            argv=self.argv,
+            returncode=self.returncode,
+            signal=self.signal_name,
+            timed_out=self.timed_out,
+            tail=self.tail,
+        )
+        return out
