@@ -11,6 +11,7 @@ import pytest
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_CHANGE_EVENTS = ("os.remove", "os.rename", "os.mkdir", "os.rmdir", "shutil.rmtree", "os.symlink")
 _violations: list[str] = []
 _armed = False
 
@@ -38,10 +39,9 @@ def _tripwire(event: str, args: tuple[object, ...]) -> None:
         if writing and _under_real_home(path):
             _violations.append(f"open({path!r}, {mode!r})")
             raise RealHomeTouched(f"test wrote under the real home: {path}")
-    elif event in ("os.remove", "os.rename", "os.mkdir", "os.rmdir", "shutil.rmtree", "os.symlink"):
-        if args and _under_real_home(args[0]):
-            _violations.append(f"{event}({args[0]!r})")
-            raise RealHomeTouched(f"test changed the real home: {event} {args[0]}")
+    elif event in _CHANGE_EVENTS and args and _under_real_home(args[0]):
+        _violations.append(f"{event}({args[0]!r})")
+        raise RealHomeTouched(f"test changed the real home: {event} {args[0]}")
 
 
 sys.addaudithook(_tripwire)
