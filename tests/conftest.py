@@ -11,7 +11,15 @@ import pytest
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-_CHANGE_EVENTS = ("os.remove", "os.rename", "os.mkdir", "os.rmdir", "shutil.rmtree", "os.symlink")
+# audit event → the argument positions that name a path it changes (a symlink changes its link path)
+_CHANGE_EVENTS = {
+    "os.remove": (0,),
+    "os.rename": (0, 1),
+    "os.mkdir": (0,),
+    "os.rmdir": (0,),
+    "shutil.rmtree": (0,),
+    "os.symlink": (1,),
+}
 _violations: list[str] = []
 _armed = False
 
@@ -39,9 +47,10 @@ def _tripwire(event: str, args: tuple[object, ...]) -> None:
         if writing and _under_real_home(path):
             _violations.append(f"open({path!r}, {mode!r})")
             raise RealHomeTouched(f"test wrote under the real home: {path}")
-    elif event in _CHANGE_EVENTS and args and _under_real_home(args[0]):
-        _violations.append(f"{event}({args[0]!r})")
-        raise RealHomeTouched(f"test changed the real home: {event} {args[0]}")
+    for position in _CHANGE_EVENTS.get(event, ()):
+        if len(args) > position and _under_real_home(args[position]):
+            _violations.append(f"{event}({args[position]!r})")
+            raise RealHomeTouched(f"test changed the real home: {event} {args[position]}")
 
 
 sys.addaudithook(_tripwire)

@@ -27,3 +27,14 @@ def test_writing_under_real_home_is_stopped() -> None:
 def test_reading_under_real_home_is_allowed() -> None:
     # pyenv's interpreters live under the real home; reading there must stay possible.
     os.close(os.open(REAL_HOME, os.O_RDONLY))
+
+
+def test_symlink_pointing_into_real_home_is_allowed(tmp_path: Path) -> None:
+    (tmp_path / "link").symlink_to(REAL_HOME)
+    assert (tmp_path / "link").is_symlink()
+
+
+def test_symlink_created_in_real_home_is_stopped(tmp_path: Path) -> None:
+    with pytest.raises(RealHomeTouched):
+        os.symlink(tmp_path, REAL_HOME / "torchsetup-tripwire-link")
+    _violations.clear()

@@ -92,8 +92,9 @@ def detect_nvidia(root: Path, env: Mapping[str, str]) -> NvidiaInfo:
         if driver is None and nvml_driver:
             driver, source = nvml_driver, "nvml"
         return NvidiaInfo(driver, source, tuple(gpus), tuple(notes))
-    notes.extend(nvml_notes)
     gpus, smi_driver, smi_notes = _smi_probe(env)
+    if not gpus:
+        notes.extend(nvml_notes)  # NVML's failure matters only when nvidia-smi found nothing either
     notes.extend(smi_notes)
     if driver is None and smi_driver:
         driver, source = smi_driver, "nvidia-smi"

@@ -36,6 +36,9 @@ def run_guarded(command: Any, args: Sequence[str]) -> int:
     try:
         rv = command.main(list(args), prog_name="torchsetup", standalone_mode=False)
     except _UsageError as err:
+        if type(err).__name__ == "NoArgsIsHelpError":  # `torchsetup` alone: show the help
+            sys.stdout.write(err.ctx.get_help() + "\n")  # type: ignore[attr-defined]
+            return EXIT_USAGE
         known = name in getattr(command, "commands", {})
         usage_hint = f"torchsetup {name} --help" if known else "torchsetup --help"
         return _fail(

@@ -1,0 +1,101 @@
+"""The error boundary: bad input → exit 2 with error/hint; bugs → exit 3 with a crash log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+
+from torchsetup import __version__
+from torchsetup.cli import run_cli
+from torchsetup.cli.boundary import run_guarded
+from torchsetup.errors import TorchsetupError
+
+
+def _files_under(path: Path) -> list[Path]:
+    return [p for p in path.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message", "hint"),
+    [
+        (["hots"], "error: No such command 'hots'.", "hint: torchsetup --help"),
+        (["host", "--bogus"], "error: No such option: --bogus", "hint: torchsetup host --help"),
+        (["--nope"], "error: No such option: --nope", "hint: torchsetup --help"),
+    ],
+)
+def test_bad_input_is_one_error_line_and_a_hint(
+    argv: list[str], message: str, hint: str, capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    assert run_cli(argv) == 2
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(message)
+    assert lines[1] == hint
+    assert out == ""
+    assert _files_under(home) == []
+
+
+def test_bad_input_with_json_gives_an_error_envelope(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["--json", "hots"]) == 2
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "usage_error"
+    assert doc["exit_code"] == 2
+    assert doc["errors"][0]["hint"] == "torchsetup --help"
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["--version"]) == 0
+    assert capsys.readouterr().out == f"torchsetup {__version__}\n"
+
+
+def test_no_arguments_shows_help_with_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli([]) == 2
+    out = capsys.readouterr().out
+    for command in ("install", "build", "env", "venv", "doctor", "host"):
+        assert command in out
+
+
+def _app_raising(exc: BaseException) -> typer.Typer:
+    app = typer.Typer()
+
+    @app.command()
+    def boom() -> None:
+        raise exc
+
+    @app.command()
+    def other() -> None:
+        """A second command, so that `boom` is a subcommand as in torchsetup."""
+
+    return app
+
+
+def test_torchsetup_error_exits_with_its_code(capsys: pytest.CaptureFixture[str]) -> None:
+    app = _app_raising(TorchsetupError("no wheel fits", hint="torchsetup install --variant cpu"))
+    assert run_guarded(typer.main.get_command(app), ["boom"]) == 1
+    assert (
+        capsys.readouterr().err == "error: no wheel fits\nhint: torchsetup install --variant cpu\n"
+    )
+
+
+def test_unexpected_exception_exits_3_with_a_crash_log(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    app = _app_raising(ValueError("a bug"))
+    assert run_guarded(typer.main.get_command(app), ["boom"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error: ValueError: a bug\n")
+    log = Path(err.split("crash log: ")[1].strip())
+    assert home in log.parents
+    text = log.read_text()
+    assert f"torchsetup {__version__}" in text
+    assert "Traceback" in text
+    assert "ValueError: a bug" in text
+
+
+def test_ctrl_c_exits_130() -> None:
+    app = _app_raising(KeyboardInterrupt())
+    assert run_guarded(typer.main.get_command(app), ["boom"]) == 130
