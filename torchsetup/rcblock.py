@@ -1,0 +1,150 @@
+"""The managed block inside a startup file, as bytes: find it, put it, take it out.
+
+Everything here is pure (bytes in, bytes out) so that apply → remove gives back the exact
+original bytes: CRLF, a missing final newline, trailing blank lines and non-UTF-8 bytes are
+never touched outside the block. conda's `init --reverse` fails this (it rewrites the whole file
+as text, turning CRLF into LF and adding a newline; conda#9922, conda#10023), mise's editor
+(jdx/mise#10368) is the model: markers only count on a line of their own, damaged markers refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from torchsetup.errors import TorchsetupError
+
+__all__ = [
+    "BEGIN",
+    "END",
+    "Block",
+    "DamagedMarkers",
+    "apply_block",
+    "find_block",
+    "remove_block",
+    "render_block",
+]
+
+BEGIN = b"# >>> torchsetup >>>"
+END = b"# <<< torchsetup <<<"
+_HEADER = b"# Managed by `torchsetup env`: edits between these markers are overwritten."
+# Written instead of the header when torchsetup had to end the user's last line first (the file
+# had no final newline); --remove then takes that line break out again (rustup#2636).
+_JOINED = b"# Managed by `torchsetup env` (it ended the line above): edits here are overwritten."
+# Written when torchsetup created the file; --remove then deletes the file if nothing else is left.
+_CREATED = b"# Managed by `torchsetup env` (it created this file): edits here are overwritten."
+
+
+class DamagedMarkers(TorchsetupError):
+    """The file's marker lines do not form exactly one begin … end pair."""
+
+    def __init__(self, what: str, line: int, *, name: str = "the file") -> None:
+        super().__init__(
+            f"{name}:{line}: {what}; torchsetup will not guess which lines it owns, "
+            "nothing was written",
+            hint=f"fix the markers by hand (`{BEGIN.decode()}` … `{END.decode()}`), "
+            "then run the command again",
+        )
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Block:
+    """Where the block lies: [start, end) byte offsets, its line ending, and its header flag."""
+
+    start: int
+    end: int
+    eol: bytes
+    header: bytes
+
+
+def _lines(data: bytes) -> list[tuple[int, int, bytes]]:
+    """(start, end including the newline, content without \\n or \\r\\n) for every line."""
+    out, pos = [], 0
+    while pos < len(data):
+        nl = data.find(b"\n", pos)
+        end = len(data) if nl < 0 else nl + 1
+        content = data[pos:end].rstrip(b"\n")
+        out.append((pos, end, content[:-1] if content.endswith(b"\r") else content))
+        pos = end
+    return out
+
+
+def _marker(content: bytes) -> bytes | None:
+    """BEGIN or END when the line is that marker alone (text such as `echo "# >>> …"` is not)."""
+    word = content.strip(b" \t")
+    return word if word in (BEGIN, END) else None
+
+
+def find_block(data: bytes, *, name: str = "the file") -> Block | None:
+    """The one managed block in data, None when there is none; DamagedMarkers when ambiguous."""
+    lines = _lines(data)
+    begins = [i for i, (_, _, c) in enumerate(lines) if _marker(c) == BEGIN]
+    ends = [i for i, (_, _, c) in enumerate(lines) if _marker(c) == END]
+    if not begins and not ends:
+        return None
+    if len(begins) > 1:
+        raise DamagedMarkers("duplicated begin marker", begins[1] + 1, name=name)
+    if len(ends) > 1:
+        raise DamagedMarkers("duplicated end marker", ends[1] + 1, name=name)
+    if not ends:
+        raise DamagedMarkers("begin marker without an end marker", begins[0] + 1, name=name)
+    if not begins:
+        raise DamagedMarkers("end marker without a begin marker", ends[0] + 1, name=name)
+    first, last = begins[0], ends[0]
+    if last < first:
+        raise DamagedMarkers("end marker before the begin marker", last + 1, name=name)
+    start, begin_end, _ = lines[first]
+    eol = b"\r\n" if data[start:begin_end].endswith(b"\r\n") else b"\n"
+    header = lines[first + 1][2] if first + 1 < last else _HEADER
+    return Block(start, lines[last][1], eol, header if header in (_JOINED, _CREATED) else _HEADER)
+
+
+def render_block(body: Sequence[str], *, eol: bytes = b"\n", header: bytes = _HEADER) -> bytes:
+    """The block's bytes: markers, header, body lines (UTF-8), each ended by eol."""
+    lines = [BEGIN, header]
+    lines += [line.encode("utf-8", "surrogateescape") for line in body]
+    lines.append(END)
+    return b"".join(line + eol for line in lines)
+
+
+def _file_eol(data: bytes) -> bytes:
+    """The file's own line ending, judged by its first line."""
+    nl = data.find(b"\n")
+    return b"\r\n" if nl > 0 and data[nl - 1 : nl] == b"\r" else b"\n"
+
+
+def apply_block(data: bytes | None, body: Sequence[str], *, name: str = "the file") -> bytes:
+    """data with the block replaced in place, or appended; a second call changes nothing."""
+    if data is None:
+        return render_block(body, header=_CREATED)
+    if not data:
+        return render_block(body)
+    block = find_block(data, name=name)
+    if block is not None:
+        new = render_block(body, eol=block.eol, header=block.header)
+        return data[: block.start] + new + data[block.end :]
+    eol = _file_eol(data)
+    if data.endswith(b"\n"):
+        return data + render_block(body, eol=eol)
+    return data + eol + render_block(body, eol=eol, header=_JOINED)
+
+
+def remove_block(data: bytes | None, *, name: str = "the file") -> bytes | None:
+    """data without the block: the exact bytes from before apply_block when nothing else changed.
+
+    None means "no file": the file was missing, or torchsetup created it and nothing else is left.
+    """
+    if data is None:
+        return None
+    block = find_block(data, name=name)
+    if block is None:
+        return data
+    before, after = data[: block.start], data[block.end :]
+    # Only at the end of the file: with user lines after the block, taking the line break out
+    # would join the user's last line to theirs.
+    if block.header == _JOINED and not after and before.endswith(block.eol):
+        before = before[: -len(block.eol)]
+    if block.header == _CREATED and not before and not after:
+        return None
+    return before + after

@@ -1,0 +1,103 @@
+"""request → plan: which shell, which files, what bytes; nothing is written here."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from torchsetup import rcblock, rcfile
+from torchsetup.errors import UsageError
+from torchsetup.shellenv.home import check_home
+from torchsetup.shellenv.model import EnvPlan, EnvRequest, FileChange
+from torchsetup.shellenv.sources import resolve_exports
+from torchsetup.shells import Exports, RcTarget, Shell, ShellContext, detect_shell, get_shell
+
+__all__ = ["describe", "plan_env", "transform_for"]
+
+
+def _shell(request: EnvRequest, environ: Mapping[str, str]) -> tuple[Shell, str]:
+    if request.shell == "auto":
+        return detect_shell(environ)
+    return get_shell(request.shell), "--shell"
+
+
+def transform_for(plan: EnvPlan, target: RcTarget) -> rcfile.Transform:
+    """The bytes → bytes function that puts the plan's block into (or takes it out of) a file."""
+    name = str(target.path)
+    if plan.mode == "remove":
+        return lambda data: rcblock.remove_block(data, name=name)
+    return lambda data: rcblock.apply_block(data, plan.snippet, name=name)
+
+
+def describe(edit: rcfile.Edit, why: str, mode: str) -> FileChange:
+    """An Edit as the user reads it: the action word and a unified diff."""
+    before, after = edit.before, edit.after
+    if before == after:
+        action = "unchanged"
+    elif after is None:
+        action = "delete"
+    elif before is None:
+        action = "create"
+    elif mode == "remove":
+        action = "remove"
+    else:
+        found = rcblock.find_block(before)
+        action = "replace" if found is not None else "append"
+    return FileChange(edit.path, edit.target, why, action, _diff(edit), edit.warnings)
+
+
+def _diff(edit: rcfile.Edit) -> str:
+    old = (edit.before or b"").splitlines(keepends=True)
+    new = (edit.after or b"").splitlines(keepends=True)
+    name = str(edit.path).encode("utf-8", "surrogateescape")
+    lines = difflib.diff_bytes(difflib.unified_diff, old, new, name, name)
+    text = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
+    return text.decode("utf-8", "backslashreplace")
+
+
+def _targets(shell: Shell, ctx: ShellContext, mode: str) -> list[RcTarget]:
+    """The shell's files, each real file once (`.bash_profile` may be a link to `.bashrc`)."""
+    seen: set[Path] = set()
+    out = []
+    for target in shell.all_files(ctx) if mode == "remove" else shell.rc_files(ctx):
+        real = rcfile.resolve_target(target.path)
+        if real not in seen:
+            seen.add(real)
+            out.append(target)
+    return out
+
+
+def plan_env(request: EnvRequest, environ: Mapping[str, str]) -> EnvPlan:
+    """Decide everything: exports, snippet, files and their diffs (a dry run of each edit)."""
+    if request.mode not in ("apply", "print", "remove"):
+        raise UsageError(f"unknown mode {request.mode!r}", hint="torchsetup env --help")
+    shell, shell_source = _shell(request, environ)
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    exports = Exports()
+    if request.mode != "remove":
+        resolved = resolve_exports(request, shell)
+        exports, notes, warnings = resolved.exports, resolved.notes, resolved.warnings
+    snippet = tuple(shell.render(exports))
+    plan = EnvPlan(
+        shell.name,
+        shell_source,
+        request.mode,
+        exports,
+        snippet,
+        (),
+        notes,
+        warnings,
+        request.github,
+        request.dry_run,
+    )
+    if request.mode == "print" or request.github:
+        return plan
+    ctx = ShellContext(check_home(environ), environ)
+    files = []
+    for target in _targets(shell, ctx, request.mode):
+        edit = rcfile.edit_file(target.path, transform_for(plan, target), dry_run=True)
+        files.append(describe(edit, target.why, request.mode))
+    return replace(plan, files=tuple(files))
