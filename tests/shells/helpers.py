@@ -51,3 +51,29 @@ def awkward_dirs(base: Path) -> dict[str, Path]:
 def apply_env(shell: str, environ: Mapping[str, str], **request: object) -> EnvResult:
     """`torchsetup env --shell SHELL …` in-process."""
     return run_env(EnvRequest(shell=shell, **request), environ)  # type: ignore[arg-type]
+
+
+def show_command(tmp_path: Path, keys: tuple[str, ...] = ("LD_LIBRARY_PATH",)) -> str:
+    """A command that prints the exported values of keys as JSON (a child process sees them)."""
+    import shlex
+    import sys
+
+    script = tmp_path / "show_env.py"
+    script.write_text(
+        f"import json, os\nprint(json.dumps({{k: os.environ.get(k) for k in {list(keys)!r}}}))\n",
+        encoding="utf-8",
+    )
+    return f"{shlex.quote(sys.executable)} -I -S {shlex.quote(str(script))}"
+
+
+def run_shell(argv: list[str], environ: Mapping[str, str], cwd: Path) -> dict[str, str | None]:
+    """Run a shell command line and parse the JSON its last stdout line holds."""
+    import json
+    import subprocess
+
+    proc = subprocess.run(
+        argv, env=dict(environ), cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    value: dict[str, str | None] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return value

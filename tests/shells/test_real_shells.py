@@ -83,7 +83,12 @@ def test_real_shell_exports_dir_first_once_without_empty_entry(
     apply_env(shell, environ, **request)
     proc = subprocess.run(
         [exe, *argv(_show(tmp_path))],
-        env=environ, cwd=home, capture_output=True, text=True, timeout=60, check=False,
+        env=environ,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -91,6 +96,7 @@ def test_real_shell_exports_dir_first_once_without_empty_entry(
     if mode.endswith("_login"):  # /etc/profile sets its own system PATH after ours
         ours, entries = expected["PATH"].split(":")[:2], got.pop("PATH").split(":")
         assert entries[:2] == ours
-        assert "" not in entries and all(entries.count(d) == 1 for d in ours)
+        assert "" not in entries
+        assert all(entries.count(d) == 1 for d in ours)
         expected.pop("PATH")
     assert got == expected

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 
 from torchsetup import rcblock, rcfile
 from torchsetup.errors import UsageError
@@ -59,12 +58,14 @@ def _diff(edit: rcfile.Edit) -> str:
 
 def _targets(shell: Shell, ctx: ShellContext, mode: str) -> list[RcTarget]:
     """The shell's files, each real file once (`.bash_profile` may be a link to `.bashrc`)."""
-    seen: set[Path] = set()
+    seen: set[object] = set()
     out = []
     for target in shell.all_files(ctx) if mode == "remove" else shell.rc_files(ctx):
         real = rcfile.resolve_target(target.path)
-        if real not in seen:
-            seen.add(real)
+        # A hard link is the same file under another name: same device and inode.
+        key = (real.stat().st_dev, real.stat().st_ino) if real.exists() else real
+        if key not in seen:
+            seen.add(key)
             out.append(target)
     return out
 
