@@ -55,7 +55,7 @@ def env(  # one parameter per CLI option
     a marked block, no empty entries, no duplicates, the rest of the file byte for byte."""
     from torchsetup.errors import UsageError
     from torchsetup.report import emit
-    from torchsetup.report.env import render_env, write_snippet
+    from torchsetup.report.env import print_env, render_env, write_snippet
     from torchsetup.shellenv import EnvRequest, run_env
 
     if print_ and remove:
@@ -75,6 +75,6 @@ def env(  # one parameter per CLI option
     )
     result = run_env(request, dict(os.environ))
     as_json = wants_json(ctx, json_output)
-    if print_ and not as_json:
-        return write_snippet(result)
-    return emit("env", result, as_json=as_json, human=render_env)
+    if as_json:
+        return emit("env", result, as_json=True, human=render_env)
+    return write_snippet(result) if print_ else print_env(result)

@@ -12,7 +12,7 @@ from torchsetup.errors import EXIT_OK
 from torchsetup.report import console
 from torchsetup.shellenv import EnvResult
 
-__all__ = ["render_env", "write_snippet"]
+__all__ = ["print_env", "render_env", "write_snippet"]
 
 _ACTIONS = {
     "create": "created, with the block",
@@ -28,6 +28,12 @@ def write_snippet(result: EnvResult) -> int:
     """--print: the snippet alone on stdout, for `eval`; notes and warnings on stderr."""
     _warn(result)
     sys.stdout.write("".join(line + "\n" for line in result.plan.snippet))
+    return EXIT_OK
+
+
+def print_env(result: EnvResult) -> int:
+    """The human report on stdout; soft-wrapped, so paths and commands are never cut or split."""
+    console().print(render_env(result), soft_wrap=True)
     return EXIT_OK
 
 

@@ -14,9 +14,16 @@ from torchsetup.shells.base import Exports
 __all__ = ["render_posix"]
 
 
+# shellcheck reads literal `$`, quotes and backslashes in a quoted name as a mistake (SC2016
+# info, SC2089/SC2090 warnings); here the literal text is the point, so say so per statement.
+_LITERAL = "# shellcheck disable=SC2016,SC2089,SC2090"
+
+
 def _prepend(var: str, directory: str) -> list[str]:
     word = shlex.quote(directory)  # inside `case`, quoted glob characters are literal
+    literal = [_LITERAL] if any(c in directory for c in "$`\\\"'") else []
     return [
+        *literal,
         f'case ":${{{var}-}}:" in',
         f"  *:{word}:*) ;;",
         f'  *) {var}={word}"${{{var}:+:${var}}}"; export {var} ;;',
@@ -31,5 +38,8 @@ def render_posix(exports: Exports) -> list[str]:
         for directory in reversed(dirs):  # the last prepended ends up first
             lines += _prepend(var, directory)
     if exports.virtual_env is not None:
-        lines.append(f"VIRTUAL_ENV={shlex.quote(exports.virtual_env)}; export VIRTUAL_ENV")
+        venv = exports.virtual_env
+        if any(c in venv for c in "$`\\\"'"):
+            lines.append(_LITERAL)
+        lines.append(f"export VIRTUAL_ENV={shlex.quote(venv)}")
     return lines
