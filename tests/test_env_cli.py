@@ -107,13 +107,17 @@ def test_without_dirs_uses_the_install_record_but_no_cuda_libs(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     venv = _venv(tmp_path)
-    save_record(SetupRecord(venv=str(venv), python=f"{venv}/bin/python", ld_library_dirs=("/x",)))
+    record = SetupRecord(
+        venv=str(venv), python=f"{venv}/bin/python", path_dirs=("/c/bin",), ld_library_dirs=("/c",)
+    )
+    save_record(record)
     code, out, _ = _run(capsys, "--shell", "bash", "--json")
     exports = json.loads(out)["data"]["plan"]["exports"]
     assert code == 0
     assert exports["path"] == [f"{venv}/bin"]
     assert exports["virtual_env"] == str(venv)
     assert exports["ld_library_path"] == []
+    assert "CUDA toolkit dirs left out" in " ".join(json.loads(out)["data"]["plan"]["notes"])
 
 
 def test_without_dirs_a_build_record_adds_its_library_dirs(
@@ -184,3 +188,13 @@ def test_dash_is_an_alias_for_sh(home: Path, capsys: pytest.CaptureFixture[str])
     code, _, _ = _run(capsys, "--shell", "dash", "--path", "/usr/bin")
     assert code == 0
     assert os.path.exists(home / ".profile")
+
+
+def test_recorded_venv_that_is_gone_says_so(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save_record(SetupRecord(venv=str(tmp_path / "gone"), python="p"))
+    code, _, err = _run(capsys, "--shell", "bash")
+    assert code == 2
+    assert "is gone" in err
+    assert "hint: torchsetup install" in err

@@ -101,7 +101,15 @@ def edit_file(path: Path, transform: Transform, *, dry_run: bool = False) -> Edi
             after = transform(before)
             if after == before:
                 return Edit(path, target, before, after, written=False, warnings=warnings)
-            if _commit(target, before, after):
+            try:
+                committed = _commit(target, before, after)
+            except RcFileError:
+                raise
+            except OSError as err:  # mkdir, rename or unlink refused: nothing was replaced
+                raise RcFileError(
+                    f"cannot write {target}: {err.strerror}; the file was left as it was"
+                ) from err
+            if committed:
                 return Edit(path, target, before, after, written=True, warnings=warnings)
     raise RcFileError(
         f"{target} kept changing while torchsetup edited it (another program writes it); "

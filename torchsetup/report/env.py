@@ -14,13 +14,13 @@ from torchsetup.shellenv import EnvResult
 
 __all__ = ["print_env", "render_env", "write_snippet"]
 
-_ACTIONS = {
-    "create": "created, with the block",
-    "append": "block appended",
-    "replace": "block replaced in place",
-    "remove": "block removed",
-    "delete": "deleted (torchsetup had created it and nothing else is in it)",
-    "unchanged": "no change",
+_ACTIONS = {  # action: (done, on --dry-run)
+    "create": ("created, with the block", "would be created, with the block"),
+    "append": ("block appended", "would get the block appended"),
+    "replace": ("block replaced in place", "would get the block replaced in place"),
+    "remove": ("block removed", "would lose the block"),
+    "delete": ("deleted (torchsetup created it; nothing else was in it)", "would be deleted"),
+    "unchanged": ("no change", "no change"),
 }
 
 
@@ -48,14 +48,13 @@ def _warn(result: EnvResult) -> None:
 def render_env(result: EnvResult) -> RenderableType:
     """One line per file, the diffs on --dry-run, warnings and the apply hint."""
     plan = result.plan
-    parts: list[RenderableType] = [Text(f"shell: {plan.shell} (from {plan.shell_source})")]
+    parts: list[RenderableType] = [Text(f"shell: {plan.shell} ({plan.shell_source})")]
     parts += [Text(f"note: {note}") for note in plan.notes]
-    verb = "would be " if plan.dry_run else ""
     for change in result.files:
         where = str(change.path)
         if change.target != change.path:
             where += f" → {change.target}"
-        line = Text(f"{where}: {verb}{_ACTIONS[change.action]}")
+        line = Text(f"{where}: {_ACTIONS[change.action][plan.dry_run]}")
         line.append(f"  ({change.why})", style="dim")
         parts.append(line)
     if plan.dry_run:

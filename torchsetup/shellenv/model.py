@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from torchsetup.shells import Exports
 
 __all__ = ["EnvPlan", "EnvRequest", "EnvResult", "FileChange", "Mode"]
 
 #: apply: write the block; print: the snippet on stdout; remove: take the block out.
-Mode = str
+Mode = Literal["apply", "print", "remove"]
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
 from torchsetup import rcblock, rcfile
-from torchsetup.errors import UsageError
 from torchsetup.shellenv.home import check_home
 from torchsetup.shellenv.model import EnvPlan, EnvRequest, FileChange
 from torchsetup.shellenv.sources import resolve_exports
@@ -15,11 +15,14 @@ from torchsetup.shells import Exports, RcTarget, Shell, ShellContext, detect_she
 
 __all__ = ["describe", "plan_env", "transform_for"]
 
+_CONTEXT = 3  # lines of context in a diff, as `diff -u`
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", re.MULTILINE)
+
 
 def _shell(request: EnvRequest, environ: Mapping[str, str]) -> tuple[Shell, str]:
     if request.shell == "auto":
         return detect_shell(environ)
-    return get_shell(request.shell), "--shell"
+    return get_shell(request.shell), "from --shell"
 
 
 def transform_for(plan: EnvPlan, target: RcTarget) -> rcfile.Transform:
@@ -47,13 +50,46 @@ def describe(edit: rcfile.Edit, why: str, mode: str) -> FileChange:
     return FileChange(edit.path, edit.target, why, action, _diff(edit), edit.warnings)
 
 
+def _lines(data: bytes) -> list[bytes]:
+    """Lines split at \\n only (bytes.splitlines also splits at a lone \\r)."""
+    lines = [line + b"\n" for line in data.split(b"\n")]
+    last = lines.pop()
+    return [*lines, last[:-1]] if last != b"\n" else lines
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many bytes a and b share at the start: a binary search of memcmps."""
+    va, vb = memoryview(a), memoryview(b)
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if va[:mid] == vb[:mid] else (lo, mid - 1)
+    return lo
+
+
 def _diff(edit: rcfile.Edit) -> str:
-    old = (edit.before or b"").splitlines(keepends=True)
-    new = (edit.after or b"").splitlines(keepends=True)
+    """A unified diff of the edit, computed on the changed lines only (rc files can be huge)."""
+    before, after = edit.before or b"", edit.after or b""
+    if before == after:
+        return ""
+    old, new = _lines(before), _lines(after)
+    head = before.count(b"\n", 0, _common_prefix(before, after))  # whole lines alike
+    tail, most = 0, min(len(old), len(new)) - head
+    while tail < most and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    skip, keep = max(0, head - _CONTEXT), max(0, tail - _CONTEXT)
     name = str(edit.path).encode("utf-8", "surrogateescape")
-    lines = difflib.diff_bytes(difflib.unified_diff, old, new, name, name)
+    lines = difflib.diff_bytes(
+        difflib.unified_diff, old[skip : len(old) - keep], new[skip : len(new) - keep], name, name
+    )
     text = b"".join(line if line.endswith(b"\n") else line + b"\n" for line in lines)
-    return text.decode("utf-8", "backslashreplace")
+    # Hunk line numbers are relative to the slice: shift them back by the lines skipped.
+    return _HUNK.sub(lambda m: _shift(m, skip), text.decode("utf-8", "backslashreplace"))
+
+
+def _shift(match: re.Match[str], skip: int) -> str:
+    old_start, old_len, new_start, new_len = match.groups()
+    return f"@@ -{int(old_start) + skip}{old_len or ''} +{int(new_start) + skip}{new_len or ''} @@"
 
 
 def _targets(shell: Shell, ctx: ShellContext, mode: str) -> list[RcTarget]:
@@ -72,8 +108,6 @@ def _targets(shell: Shell, ctx: ShellContext, mode: str) -> list[RcTarget]:
 
 def plan_env(request: EnvRequest, environ: Mapping[str, str]) -> EnvPlan:
     """Decide everything: exports, snippet, files and their diffs (a dry run of each edit)."""
-    if request.mode not in ("apply", "print", "remove"):
-        raise UsageError(f"unknown mode {request.mode!r}", hint="torchsetup env --help")
     shell, shell_source = _shell(request, environ)
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()

@@ -71,6 +71,11 @@ def resolve_exports(request: EnvRequest, shell: Shell) -> Resolved:
     ld, py = list(request.ld_library_path), list(request.pythonpath)
     if record is not None:
         venv, path, ld = _from_record(record, notes)
+        if not os.path.isdir(venv):
+            raise UsageError(
+                f"the venv torchsetup {record.command} set up ({venv}) is gone",
+                hint="torchsetup install    (or name one: torchsetup env --venv DIR)",
+            )
     if venv is not None:
         venv = _checked("--venv", venv, shell, request.force, warnings)
         bin_dir = os.path.join(os.path.normpath(venv), "bin")
@@ -95,20 +100,19 @@ def _from_record(record: SetupRecord, notes: list[str]) -> tuple[str, list[str],
         f"using what `torchsetup {record.command}` set up ({state_file()}): "
         f"the venv {record.venv} (its bin on PATH, VIRTUAL_ENV)"
     )
-    path = list(record.path_dirs)
-    if path:
-        notes.append(f"PATH also gets {', '.join(path)} (recorded by {record.command})")
     if record.command == "build":
-        ld = list(record.ld_library_dirs)
+        path, ld = list(record.path_dirs), list(record.ld_library_dirs)
+        if path:
+            notes.append(f"PATH also gets {', '.join(path)} (the toolkit the build used)")
         if ld:
             notes.append(f"LD_LIBRARY_PATH gets {', '.join(ld)} (a source build links to them)")
         return record.venv, path, ld
-    if record.ld_library_dirs:
+    if record.path_dirs or record.ld_library_dirs:
         notes.append(
-            "LD_LIBRARY_PATH left alone: the torch wheel brings its own CUDA libraries "
-            "(pass --ld-library-path to override)"
+            "CUDA toolkit dirs left out: the torch wheel brings its own CUDA libraries "
+            "(pass --path / --ld-library-path to add them anyway)"
         )
-    return record.venv, path, []
+    return record.venv, [], []
 
 
 def _cuda_warnings(ld: list[str]) -> list[str]:

@@ -47,9 +47,9 @@ def detect_shell(environ: Mapping[str, str]) -> tuple[Shell, str]:
 
     try:
         name, _ = shellingham.detect_shell()
-        source = "the shell running torchsetup (shellingham)"
+        source = "detected: the shell that started torchsetup"
     except shellingham.ShellDetectionFailure:
-        name, source = os.path.basename(environ.get("SHELL", "")), "$SHELL"
+        name, source = os.path.basename(environ.get("SHELL", "")), "detected: $SHELL"
     name = name.lower().removesuffix(".exe")
     if name.startswith("-"):
         name = name[1:]  # a login shell's argv[0], e.g. -bash

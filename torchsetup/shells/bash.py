@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from torchsetup.shells.base import Exports, RcTarget, Shell, ShellContext
 from torchsetup.shells.posix import render_posix
 
@@ -21,6 +24,17 @@ def login_file(ctx: ShellContext) -> RcTarget:
     return RcTarget(ctx.home / ".profile", "login bash (bash -l) reads .profile; created")
 
 
+# Debian/Ubuntu skel: `case $- in *i*) ;; *) return;; esac`; older: `[ -z "$PS1" ] && return`.
+_GUARD = re.compile(rb"^\s*(case \$- in|\[ -z \"\$PS1\" \] && return)", re.MULTILINE)
+
+
+def _has_interactive_guard(path: Path) -> bool:
+    try:
+        return bool(_GUARD.search(path.read_bytes()[:65536]))
+    except OSError:
+        return False
+
+
 class Bash(Shell):
     """GNU bash."""
 
@@ -33,8 +47,11 @@ class Bash(Shell):
         to it never reaches `bash -l -c`: the login file gets the block too (it is idempotent,
         so a .profile that sources .bashrc runs it twice harmlessly).
         """
-        rc = RcTarget(ctx.home / ".bashrc", "interactive bash (bash -i, terminals) reads .bashrc")
-        return [rc, login_file(ctx)]
+        path = ctx.home / ".bashrc"
+        why = "interactive bash (bash -i, terminals) reads .bashrc"
+        if _has_interactive_guard(path):
+            why += "; it returns early for other shells, so login shells get the login file's copy"
+        return [RcTarget(path, why), login_file(ctx)]
 
     def all_files(self, ctx: ShellContext) -> list[RcTarget]:
         """.bashrc and every login file that exists: the login file chosen may have changed."""
