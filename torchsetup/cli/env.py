@@ -30,12 +30,16 @@ def register(app: typer.Typer) -> None:
 
 def env(  # one parameter per CLI option
     ctx: typer.Context,
-    shell: Annotated[str, typer.Option(help="auto|bash|zsh|fish|tcsh|sh")] = "auto",
+    shell: Annotated[
+        str, typer.Option(help="auto|bash|zsh|fish|tcsh|sh", metavar="SHELL")
+    ] = "auto",
     venv: Annotated[
         Optional[str],  # noqa: UP045 (Typer evaluates annotations at run time; 3.9 has no |)
         typer.Option(help="Venv: its bin on PATH, VIRTUAL_ENV.", metavar="DIR"),
     ] = None,
-    path: Annotated[list[str], typer.Option("--path", help="Prepend DIR to PATH.")] = [],  # noqa: B006 (Typer copies it)
+    path: Annotated[
+        list[str], typer.Option("--path", help="Prepend DIR to PATH.", metavar="DIR")
+    ] = [],  # noqa: B006 (Typer copies it)
     ld_library_path: Annotated[
         list[str], typer.Option(help="Prepend DIR to LD_LIBRARY_PATH.", metavar="DIR")
     ] = [],  # noqa: B006 (Typer copies it)
@@ -45,10 +49,18 @@ def env(  # one parameter per CLI option
     print_: Annotated[
         bool, typer.Option("--print", help="Print the snippet for eval; write no file.")
     ] = False,
-    remove: Annotated[bool, typer.Option(help="Take torchsetup's block out again.")] = False,
-    dry_run: Annotated[bool, typer.Option(help="Show the diff; touch nothing.")] = False,
-    github: Annotated[bool, typer.Option(help="Append to $GITHUB_PATH / $GITHUB_ENV.")] = False,
-    force: Annotated[bool, typer.Option(help="Allow directories that do not exist yet.")] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Take torchsetup's block out again.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the diff; touch nothing.")
+    ] = False,
+    github: Annotated[
+        bool, typer.Option("--github", help="Append to $GITHUB_PATH / $GITHUB_ENV.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow directories that do not exist yet.")
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Put PATH, LD_LIBRARY_PATH and PYTHONPATH into your shell's startup files, safely:
