@@ -9,7 +9,6 @@ as text, turning CRLF into LF and adding a newline; conda#9922, conda#10023), mi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,11 +58,20 @@ class Block:
     header: bytes
 
 
-# A marker counts only alone on its line (spaces and a CRLF around it allowed), so text such as
-# `echo "# >>> torchsetup >>>"` is not one. One regex scan keeps a 50 MB file fast.
-_MARKER = re.compile(
-    rb"^[ \t]*(" + re.escape(BEGIN) + rb"|" + re.escape(END) + rb")[ \t]*\r?$", re.M
-)
+def _marker_lines(data: bytes, marker: bytes) -> list[int]:
+    """Start offsets of the lines that are marker alone (spaces and a CRLF around it allowed).
+
+    Text such as `echo "# >>> torchsetup >>>"` is not a marker. bytes.find keeps a 50 MB file fast.
+    """
+    found, pos = [], data.find(marker)
+    while pos >= 0:
+        start = data.rfind(b"\n", 0, pos) + 1
+        content = data[start : _line_end(data, pos)].rstrip(b"\n")
+        content = content[:-1] if content.endswith(b"\r") else content
+        if content.strip(b" \t") == marker:
+            found.append(start)
+        pos = data.find(marker, pos + 1)
+    return found
 
 
 def _line_end(data: bytes, pos: int) -> int:
@@ -73,10 +81,7 @@ def _line_end(data: bytes, pos: int) -> int:
 
 def find_block(data: bytes, *, name: str = "the file") -> Block | None:
     """The one managed block in data, None when there is none; DamagedMarkers when ambiguous."""
-    begins: list[int] = []
-    ends: list[int] = []
-    for match in _MARKER.finditer(data):
-        (begins if match.group(1) == BEGIN else ends).append(match.start())
+    begins, ends = _marker_lines(data, BEGIN), _marker_lines(data, END)
     if not begins and not ends:
         return None
 

@@ -58,13 +58,14 @@ def _lines(data: bytes) -> list[bytes]:
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
-    """How many bytes a and b share at the start: a binary search of memcmps."""
-    va, vb = memoryview(a), memoryview(b)
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if va[:mid] == vb[:mid] else (lo, mid - 1)
-    return lo
+    """How many bytes a and b share at the start: 64 KiB memcmps, then bytes in the last chunk."""
+    n, i, chunk = min(len(a), len(b)), 0, 1 << 16
+    while i < n and a[i : i + chunk] == b[i : i + chunk]:
+        i += chunk
+    end = min(i + chunk, n)
+    while i < end and a[i] == b[i]:
+        i += 1
+    return i
 
 
 def _diff(edit: rcfile.Edit) -> str:
