@@ -26,7 +26,15 @@ from filelock import FileLock, Timeout
 from torchsetup import paths
 from torchsetup.errors import TorchsetupError
 
-__all__ = ["Edit", "RcFileError", "Transform", "edit_file", "read_file", "resolve_target"]
+__all__ = [
+    "Edit",
+    "RcFileError",
+    "Transform",
+    "check_writable",
+    "edit_file",
+    "read_file",
+    "resolve_target",
+]
 
 #: Old bytes (None: no file) → new bytes (None: no file).
 Transform = Callable[[Optional[bytes]], Optional[bytes]]  # a runtime alias: 3.9 has no X | None
@@ -94,7 +102,7 @@ def edit_file(path: Path, transform: Transform, *, dry_run: bool = False) -> Edi
     if dry_run:
         before = read_file(target)
         return Edit(path, target, before, transform(before), written=False)
-    warnings = _check_writable(path, target)
+    warnings = check_writable(target)
     with _locked(target):
         for _ in range(_RETRIES):
             before = read_file(target)
@@ -122,8 +130,8 @@ def _owner_may_write(mode: int) -> bool:
     return bool(mode & stat.S_IWUSR)
 
 
-def _check_writable(path: Path, target: Path) -> tuple[str, ...]:
-    """Refuse read-only files and directories up front, even for root (they are a user's choice)."""
+def check_writable(target: Path) -> tuple[str, ...]:
+    """Refuse a read-only file or directory, even for root (a user's choice); warnings to show."""
     parent = target.parent
     if not parent.exists():
         return ()  # created by _commit's makedirs; its nearest existing parent decides

@@ -112,6 +112,15 @@ def test_c05_read_only_file_is_refused_and_unchanged(home: Path) -> None:
     assert not (home / ".profile").exists()
 
 
+def test_c05_read_only_second_file_means_the_first_is_not_written_either(home: Path) -> None:
+    (home / ".bashrc").write_bytes(b"x=1\n")
+    (home / ".profile").write_bytes(b"y=2\n")
+    (home / ".profile").chmod(0o444)
+    with pytest.raises(RcFileError, match=r"\.profile is read-only"):
+        apply_env("bash", env_of(home), ld_library_path=("/usr/lib",))
+    assert (home / ".bashrc").read_bytes() == b"x=1\n"
+
+
 def test_c05_read_only_directory_is_refused_and_unchanged(home: Path) -> None:
     conf = home / ".config" / "fish" / "conf.d"
     conf.mkdir(parents=True)

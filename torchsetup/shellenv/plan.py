@@ -135,5 +135,8 @@ def plan_env(request: EnvRequest, environ: Mapping[str, str]) -> EnvPlan:
     files = []
     for target in _targets(shell, ctx, request.mode):
         edit = rcfile.edit_file(target.path, transform_for(plan, target), dry_run=True)
+        if not request.dry_run and edit.changed:
+            # Every file is checked before the first is written: all of them, or none.
+            rcfile.check_writable(edit.target)
         files.append(describe(edit, target.why, request.mode))
     return replace(plan, files=tuple(files))
