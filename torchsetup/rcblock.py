@@ -9,6 +9,7 @@ as text, turning CRLF into LF and adding a newline; conda#9922, conda#10023), mi
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,8 +43,8 @@ class DamagedMarkers(TorchsetupError):
         super().__init__(
             f"{name}:{line}: {what}; torchsetup will not guess which lines it owns, "
             "nothing was written",
-            hint=f"fix the markers by hand (`{BEGIN.decode()}` … `{END.decode()}`), "
-            "then run the command again",
+            hint=f'"${{EDITOR:-vi}}" +{line} {shlex.quote(name)}    (mend or delete the marker '
+            "lines, then run the command again)",
         )
         self.line = line
 
