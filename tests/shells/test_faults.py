@@ -18,8 +18,12 @@ CHILD = """
 import os, resource, signal, sys
 from torchsetup.shellenv import EnvRequest, run_env
 if sys.argv[1] != "none":
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG from write(), not a signal
-    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]),) * 2)
+    # Python ignores SIGXFSZ (write() then fails with EFBIG); "kill:" restores the default
+    # action, which kills the process inside write().
+    kill = sys.argv[1].startswith("kill:")
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL if kill else signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1].removeprefix("kill:")),) * 2)
 if len(sys.argv) > 2:  # fill the disk first
     try:
         with open(sys.argv[2], "wb") as f:
@@ -57,6 +61,18 @@ def test_c16_write_failing_midway_leaves_the_original_intact(home: Path) -> None
     assert "cannot write" in proc.stdout
     assert (home / ".profile").read_bytes() == ORIGINAL
     assert sorted(p.name for p in home.iterdir()) == [".profile"]  # no temp file left
+
+
+def test_c16_process_killed_mid_write_leaves_original_and_next_run_works(home: Path) -> None:
+    (home / ".profile").write_bytes(ORIGINAL)
+    # SIGXFSZ's default action kills the process inside write(), like kill -9 would.
+    proc = _child(home, f"kill:{len(ORIGINAL) + 100}")
+    assert proc.returncode == -25  # SIGXFSZ
+    assert (home / ".profile").read_bytes() == ORIGINAL
+    leftovers = [p.name for p in home.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) == 1  # killed with the temp file half written: ignorable
+    assert _child(home, "none").returncode == 0
+    assert (home / ".profile").read_bytes().startswith(ORIGINAL + b"# >>> torchsetup >>>")
 
 
 def _tmpfs_wrapper(disk: Path) -> tuple[str, ...]:
