@@ -67,7 +67,7 @@ class Edit:
 def resolve_target(path: Path) -> Path:
     """The regular file behind path (following a symlink chain); refuses dangling links and dirs."""
     try:
-        target = Path(os.path.realpath(path, strict=True))
+        target = path.resolve(strict=True)  # os.path.realpath(strict=) needs 3.10
     except FileNotFoundError:
         if path.is_symlink():
             raise RcFileError(
@@ -76,8 +76,10 @@ def resolve_target(path: Path) -> Path:
                 hint=f"create the link's target first, or remove the link: rm {path}",
             ) from None
         return Path(os.path.realpath(path))
-    except OSError as err:  # ELOOP: a symlink loop
-        raise RcFileError(f"{path}: {err.strerror}; nothing was written") from err
+    except (OSError, RuntimeError) as err:  # a symlink loop: RuntimeError before 3.13
+        raise RcFileError(
+            f"{path}: symlink loop or unreadable link ({err}); nothing was written"
+        ) from err
     if target.is_dir():
         raise RcFileError(
             f"{path} is a directory, not a startup file; nothing was written",

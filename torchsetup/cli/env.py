@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Optional
 
 import typer
 
@@ -23,45 +23,32 @@ _EPILOG = """Examples:
 """
 
 
+_SHELL_HELP = "auto|bash|zsh|fish|tcsh|sh (auto: the shell that started torchsetup, else $SHELL)."
+_VENV_HELP = "Venv to use: its bin first on PATH, and VIRTUAL_ENV."
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
     app.command(name="env", epilog=_EPILOG)(env)
 
 
-def env(  # one parameter per CLI option
+def env(  # one parameter per option; the default-value style works on every Typer/Python
     ctx: typer.Context,
-    shell: Annotated[
-        str, typer.Option(help="auto|bash|zsh|fish|tcsh|sh", metavar="SHELL")
-    ] = "auto",
-    venv: Annotated[
-        Optional[str],  # noqa: UP045 (Typer evaluates annotations at run time; 3.9 has no |)
-        typer.Option(help="Venv: its bin on PATH, VIRTUAL_ENV.", metavar="DIR"),
-    ] = None,
-    path: Annotated[
-        list[str], typer.Option("--path", help="Prepend DIR to PATH.", metavar="DIR")
-    ] = [],  # noqa: B006 (Typer copies it)
-    ld_library_path: Annotated[
-        list[str], typer.Option(help="Prepend DIR to LD_LIBRARY_PATH.", metavar="DIR")
-    ] = [],  # noqa: B006 (Typer copies it)
-    pythonpath: Annotated[
-        list[str], typer.Option(help="Prepend DIR to PYTHONPATH.", metavar="DIR")
-    ] = [],  # noqa: B006 (Typer copies it)
-    print_: Annotated[
-        bool, typer.Option("--print", help="Print the snippet for eval; write no file.")
-    ] = False,
-    remove: Annotated[
-        bool, typer.Option("--remove", help="Take torchsetup's block out again.")
-    ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the diff; touch nothing.")
-    ] = False,
-    github: Annotated[
-        bool, typer.Option("--github", help="Append to $GITHUB_PATH / $GITHUB_ENV.")
-    ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Allow directories that do not exist yet.")
-    ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    shell: str = typer.Option("auto", "--shell", metavar="SHELL", help=_SHELL_HELP),
+    venv: Optional[str] = typer.Option(None, "--venv", metavar="DIR", help=_VENV_HELP),  # noqa: UP045 (Typer evaluates it at run time; 3.9 has no |)
+    path: list[str] = typer.Option([], "--path", metavar="DIR", help="Prepend DIR to PATH."),  # noqa: B008 (Typer's option declaration)
+    ld_library_path: list[str] = typer.Option(  # noqa: B008 (Typer's option declaration)
+        [], "--ld-library-path", metavar="DIR", help="Prepend DIR to LD_LIBRARY_PATH."
+    ),
+    pythonpath: list[str] = typer.Option(  # noqa: B008 (Typer's option declaration)
+        [], "--pythonpath", metavar="DIR", help="Prepend DIR to PYTHONPATH."
+    ),
+    print_: bool = typer.Option(False, "--print", help="Print the snippet for eval; no file."),
+    remove: bool = typer.Option(False, "--remove", help="Take torchsetup's block out again."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the diff; touch nothing."),
+    github: bool = typer.Option(False, "--github", help="Append to $GITHUB_PATH / $GITHUB_ENV."),
+    force: bool = typer.Option(False, "--force", help="Allow directories that do not exist yet."),
+    json_output: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> int:
     """Put PATH, LD_LIBRARY_PATH and PYTHONPATH into your shell's startup files, safely:
     a marked block, no empty entries, no duplicates, the rest of the file byte for byte."""
