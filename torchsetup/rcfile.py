@@ -14,6 +14,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import shlex
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -73,7 +74,7 @@ def resolve_target(path: Path) -> Path:
             raise RcFileError(
                 f"{path} is a symlink to {os.readlink(path)}, which does not exist; "
                 "nothing was written",
-                hint=f"create the link's target first, or remove the link: rm {path}",
+                hint=f"create the link's target first, or remove the link: rm {_q(path)}",
             ) from None
         return Path(os.path.realpath(path))
     except (OSError, RuntimeError) as err:  # a symlink loop: RuntimeError before 3.13
@@ -83,7 +84,7 @@ def resolve_target(path: Path) -> Path:
     if target.is_dir():
         raise RcFileError(
             f"{path} is a directory, not a startup file; nothing was written",
-            hint=f"move it away, then run again: mv {path} {path}.dir",
+            hint=f"move it away, then run again: mv {_q(path)} {_q(path)}.dir",
         )
     return target
 
@@ -128,6 +129,10 @@ def edit_file(path: Path, transform: Transform, *, dry_run: bool = False) -> Edi
     )
 
 
+def _q(path: Path) -> str:
+    return shlex.quote(str(path))
+
+
 def _owner_may_write(mode: int) -> bool:
     return bool(mode & stat.S_IWUSR)
 
@@ -141,13 +146,13 @@ def check_writable(target: Path) -> tuple[str, ...]:
     if st is not None and (not _owner_may_write(st.st_mode) or not os.access(target, os.W_OK)):
         raise RcFileError(
             f"{target} is read-only; nothing was written",
-            hint=f"make it writable first: chmod u+w {target}",
+            hint=f"make it writable first: chmod u+w {_q(target)}",
         )
     if not _owner_may_write(parent.stat().st_mode) or not os.access(parent, os.W_OK | os.X_OK):
         raise RcFileError(
             f"the directory {parent} is read-only, so {target.name} cannot be replaced "
             "atomically; nothing was written",
-            hint=f"make it writable first: chmod u+w {parent}",
+            hint=f"make it writable first: chmod u+w {_q(parent)}",
         )
     if st is not None and st.st_nlink > 1:
         return (
