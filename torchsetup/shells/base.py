@@ -1,0 +1,95 @@
+"""What every shell module shares: the exports to write, the files to write them to, the checks."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from torchsetup.errors import UsageError
+
+__all__ = ["PATH_VARS", "Exports", "RcTarget", "Shell", "ShellContext", "check_dir"]
+
+#: PATH-like variables torchsetup prepends to; an empty entry in any of them is the current
+#: directory (ld.so, CPython and execvp alike, shared/reference/shell.md §3.3).
+PATH_VARS = ("PATH", "LD_LIBRARY_PATH", "PYTHONPATH")
+
+
+@dataclass(frozen=True)
+class Exports:
+    """Directories to prepend (first = first in the variable) and the venv to name."""
+
+    path: tuple[str, ...] = ()
+    ld_library_path: tuple[str, ...] = ()
+    pythonpath: tuple[str, ...] = ()
+    virtual_env: str | None = None
+
+    def lists(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(variable, dirs) for each PATH-like variable that gets something."""
+        pairs = zip(PATH_VARS, (self.path, self.ld_library_path, self.pythonpath))
+        return [(var, dirs) for var, dirs in pairs if dirs]
+
+    def is_empty(self) -> bool:
+        """True when there is nothing to export."""
+        return not self.lists() and self.virtual_env is None
+
+
+@dataclass(frozen=True)
+class ShellContext:
+    """The user's HOME and environment, passed explicitly (never read from os.environ here)."""
+
+    home: Path
+    environ: Mapping[str, str]
+
+    def xdg_config_home(self) -> Path:
+        """$XDG_CONFIG_HOME when absolute (the spec ignores relative values), else ~/.config."""
+        value = self.environ.get("XDG_CONFIG_HOME", "")
+        return Path(value) if value.startswith("/") else self.home / ".config"
+
+
+@dataclass(frozen=True)
+class RcTarget:
+    """A file the shell reads at startup, and why it was chosen."""
+
+    path: Path
+    why: str
+
+
+class Shell:
+    """One shell: where it reads startup code, and the snippet in its own syntax."""
+
+    name = ""
+    #: True when torchsetup owns the whole file (fish conf.d), so --remove may delete it.
+    owns_file = False
+
+    def rc_files(self, ctx: ShellContext) -> list[RcTarget]:
+        """The startup files to write, most important first."""
+        raise NotImplementedError
+
+    def all_files(self, ctx: ShellContext) -> list[RcTarget]:
+        """Every file an earlier run may have written (for --remove)."""
+        return self.rc_files(ctx)
+
+    def render(self, exports: Exports) -> list[str]:
+        """The snippet's lines: prepend once, never an empty entry, exact quoting."""
+        raise NotImplementedError
+
+    def source_command(self, path: Path) -> str:
+        """The command that applies path in a running shell."""
+        return f". {shlex.quote(str(path))}"
+
+    def check_dir(self, directory: str) -> None:
+        """Refuse a directory this shell's snippet cannot represent exactly."""
+        check_dir(directory)
+
+
+def check_dir(directory: str) -> None:
+    """`:` separates entries and a newline ends a line: neither can be inside a directory."""
+    for char, name in ((":", "a colon (:)"), ("\n", "a newline"), ("\r", "a carriage return")):
+        if char in directory:
+            raise UsageError(
+                f"{directory!r} contains {name}, which a PATH-like variable cannot hold",
+                hint="rename the directory or use a symlink without it: "
+                "ln -s 'DIR' /opt/torch-libs, then pass /opt/torch-libs",
+            )
