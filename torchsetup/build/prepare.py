@@ -121,10 +121,8 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
     cuda = request.cuda
     if cuda is None:
         cuda = bool(host.cuda_toolkit.nvcc and host.nvidia.gpus)
-        notes.append(
-            f"CUDA {'on' if cuda else 'off'}: {'a' if cuda else 'no'} CUDA toolkit "
-            "and GPU found (--cuda/--no-cuda to choose)"
-        )
+        found = f"nvcc {host.cuda_toolkit.version or 'not found'}, {len(host.nvidia.gpus)} GPU(s)"
+        notes.append(f"CUDA {'on' if cuda else 'off'}: {found} (--cuda/--no-cuda to choose)")
     arch = arch or (arch_list_for(host) if cuda else ())
     if cuda and not arch:
         notes.append("no GPU found and no --arch-list: PyTorch builds for common architectures")
@@ -148,6 +146,7 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
                 arch,
                 bool(request.ref),
                 host.memory.disk_free_bytes,
+                env.get("USE_CUDNN", "1").upper() not in ("0", "OFF", "NO", "FALSE"),
             )
         ),
     )

@@ -31,6 +31,7 @@ class PrereqInputs:
     arch_list: tuple[str, ...]
     needs_git: bool
     disk_free: int | None
+    cudnn_wanted: bool = True  # USE_CUDNN=0 in the environment turns it off on purpose
 
 
 def check_prereqs(inputs: PrereqInputs) -> tuple[Check, ...]:
@@ -261,6 +262,8 @@ def _host_fix(alts: tuple[Tool, ...], ceiling: int) -> str:
 def _cudnn(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
     if not inputs.cuda:
         return None
+    if not inputs.cudnn_wanted:
+        return Check("cuda.cudnn", Status.SKIP, "USE_CUDNN=0 in your environment")
     if inputs.cudnn_header is None:
         return Check(
             "cuda.cudnn",
