@@ -1,0 +1,85 @@
+"""Shared fixtures for the build tests: a real venv with PyTorch's build dependencies."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from torchsetup.models import (
+    CpuInfo,
+    CudaToolkit,
+    Gpu,
+    HostFacts,
+    MemoryInfo,
+    NvidiaInfo,
+    OsInfo,
+    RocmInfo,
+)
+
+GB = 1024**3
+_LOCAL_INDEX = "file:///opt/pypi/simple"
+
+
+@pytest.fixture(scope="session")
+def build_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv of this Python with numpy, pyyaml, typing_extensions, setuptools and wheel,
+    installed by uv from the machine's local index (no network)."""
+    root = tmp_path_factory.mktemp("venvs")
+    venv = root / "build-venv"
+    env = {**os.environ, "UV_CACHE_DIR": str(root / "uv-cache"), "UV_NO_CONFIG": "1"}
+    subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], env=env, check=True)
+    subprocess.run(
+        [
+            "uv",
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(venv / "bin" / "python"),
+            "--index-url",
+            _LOCAL_INDEX,
+            "numpy",
+            "pyyaml",
+            "typing_extensions",
+            "setuptools",
+            "wheel",
+        ],
+        env=env,
+        check=True,
+    )
+    return venv
+
+
+def host_facts(
+    *,
+    cores: int = 2,
+    available_gb: float = 24,
+    gpus: tuple[str, ...] = (),
+    nvcc: str | None = None,
+    disk_free_gb: float = 80,
+) -> HostFacts:
+    """HostFacts for pure tests: cores, memory, GPUs (compute capabilities) and nvcc version."""
+    return HostFacts(
+        os=OsInfo("Linux", "6.1", "debian", "12", "x86_64", "glibc", "2.36", None, False),
+        cpu=CpuInfo("test cpu", cores, cores, ()),
+        memory=MemoryInfo(
+            int(24 * GB), int(available_gb * GB), None, None, "/", int(disk_free_gb * GB)
+        ),
+        interpreters=(),
+        nvidia=NvidiaInfo(
+            "550.54" if gpus else None,
+            "sysfs" if gpus else None,
+            tuple(Gpu(i, f"GPU {cc}", 16000, cc) for i, cc in enumerate(gpus)),
+        ),
+        cuda_toolkit=CudaToolkit(
+            "/usr/local/cuda/bin/nvcc" if nvcc else None,
+            nvcc,
+            "/usr/local/cuda" if nvcc else None,
+            "PATH" if nvcc else None,
+        ),
+        rocm=RocmInfo(None),
+    )
