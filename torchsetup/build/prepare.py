@@ -38,16 +38,6 @@ def validate_request(request: BuildRequest) -> tuple[str, ...]:
             f"--jobs must be 1 or more, not {request.jobs}",
             hint="torchsetup build --jobs 2 …  (or leave it out: torchsetup picks one)",
         )
-    if request.source is None and request.ref is None:
-        raise UsageError(
-            "say what to build: --source DIR or --ref TAG",
-            hint="torchsetup build --ref v1.9.0 --dry-run",
-        )
-    if request.source is not None and request.ref is None and not request.source.is_dir():
-        raise UsageError(
-            f"--source {request.source}: no such directory",
-            hint=f"torchsetup build --ref v1.9.0 --source {request.source}",
-        )
     if request.venv is not None and not (request.venv / "bin" / "python").exists():
         raise UsageError(
             f"--venv {request.venv}: not a virtualenv (no bin/python)",
@@ -59,6 +49,16 @@ def validate_request(request: BuildRequest) -> tuple[str, ...]:
         raise UsageError(
             f"--arch-list: {bad[0]!r} is not a compute capability like 8.0 or 8.6+PTX",
             hint='torchsetup build --arch-list "7.0;8.0" …',
+        )
+    if request.source is None and request.ref is None:
+        raise UsageError(
+            "say what to build: --source DIR or --ref TAG",
+            hint="torchsetup build --ref v1.9.0 --dry-run",
+        )
+    if request.source is not None and request.ref is None and not request.source.is_dir():
+        raise UsageError(
+            f"--source {request.source}: no such directory",
+            hint=f"torchsetup build --ref v1.9.0 --source {request.source}",
         )
     return arch
 

@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rich.console import Group
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -111,13 +112,15 @@ def render_result(result: BuildResult) -> RenderableType:
 def render_failure(err: BuildFailed, console: Console) -> None:
     """The diagnosis, at most 10 lines of evidence, the log and the kept build dir."""
     d = err.diagnosis
-    console.print(f"[red]build failed[/] ({d.id}): {d.title}")
+    console.print(f"[red]build failed[/] ({d.id}): {escape(d.title)}", soft_wrap=True)
     if d.failed_target:
-        console.print(f"first failed target: {d.failed_target}")
+        console.print(f"first failed target: {d.failed_target}", soft_wrap=True, markup=False)
     for line in d.excerpt[:10]:
-        console.print(Text(f"  {line}", style="dim"))
-    console.print(f"full log: {err.log_path}")
-    console.print(f"build dir kept: {err.build_dir} (rerunning resumes)")
+        console.print(Text(f"  {line}", style="dim"), soft_wrap=True)
+    console.print(f"full log: {err.log_path}", soft_wrap=True, markup=False)
+    console.print(
+        f"build dir kept: {err.build_dir} (rerunning resumes)", soft_wrap=True, markup=False
+    )
 
 
 class ProgressView:
@@ -144,7 +147,11 @@ class ProgressView:
 
     def _start(self, event: StepStarted) -> None:
         self._phase_started, self._phase = time.monotonic(), ""
-        self.console.print(f"→ {event.step.title}: {shlex.join(event.step.argv[:4])} …")
+        self.console.print(
+            f"→ {event.step.title}: {shlex.join(event.step.argv[:4])} …",
+            soft_wrap=True,
+            markup=False,
+        )
         if self.live and event.step.name == "build":
             self._bar = Progress(
                 TextColumn("{task.description}"),
@@ -192,6 +199,8 @@ class ProgressView:
             f"build: {p.phase} {count}{pct} elapsed {_clock(elapsed)}{eta_text}"
             f" {p.target or ''}".rstrip(),
             highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
 
     def _finish(self, event: StepFinished) -> None:
