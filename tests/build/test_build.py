@@ -172,3 +172,17 @@ def test_ref_is_cloned_with_submodules_and_built(tmp_path: Path, build_venv: Pat
     result = execute(plan, lambda e: None)
     assert git(dest, "describe", "--tags").strip() == "v2.6.0"
     assert result.torch_version == "2.6.0"
+
+
+def test_doctor_verdicts_join_the_result_and_a_failure_is_not_recorded(
+    tmp_path: Path, build_venv: Path
+) -> None:
+    plan = prepare(
+        replace(_request(write_pytorch_tree(tmp_path / "pytorch"), build_venv), doctor=True)
+    )
+    result = execute(plan, lambda e: None)
+    doctor = next(c for c in result.checks if c.id == "doctor")
+    assert doctor.status is Status.FAIL  # the stand-in torch has no tensors
+    assert doctor.fix == f"torchsetup doctor --python {build_venv / 'bin' / 'python'}"
+    assert any(c.id.startswith("doctor.torch.") for c in result.checks)
+    assert result.record is None

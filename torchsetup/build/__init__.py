@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 from torchsetup.build.model import (
     BuildFailed,
@@ -14,6 +16,7 @@ from torchsetup.build.model import (
     Event,
     Progress,
     ProgressChanged,
+    SourceInfo,
     Status,
     Step,
     StepFinished,
@@ -35,6 +38,7 @@ __all__ = [
     "EventCallback",
     "Progress",
     "ProgressChanged",
+    "SourceInfo",
     "Status",
     "Step",
     "StepFinished",
@@ -72,7 +76,23 @@ def _all_ok(checks: tuple[Check, ...]) -> bool:
 
 
 def _doctor(plan: BuildPlan) -> tuple[Check, ...]:
-    """The doctor's core checks on the target interpreter (torchsetup.envcheck)."""
+    """The doctor's core checks on the target interpreter, run from a temporary directory: a
+    summary, then every verdict that is not OK."""
     if not plan.doctor:
         return (Check("doctor", Status.SKIP, "--no-doctor"),)
-    return ()
+    from torchsetup.envcheck import DoctorRequest, run_doctor
+
+    with tempfile.TemporaryDirectory(prefix="torchsetup-doctor-") as tmp:
+        report = run_doctor(DoctorRequest(python=plan.python, core_only=True, cwd=Path(tmp)))
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts.items() if n)
+    status = Status.FAIL if report.exit_code else Status.OK
+    checks = [
+        Check(
+            "doctor", status, f"core checks: {counts}", f"torchsetup doctor --python {plan.python}"
+        )
+    ]
+    for r in report.results:
+        if r.status.value in (Status.WARN.value, Status.FAIL.value):
+            fix = (r.fix.commands[0] if r.fix.commands else r.fix.text) if r.fix else None
+            checks.append(Check(f"doctor.{r.id}", Status(r.status.value), r.summary, fix))
+    return tuple(checks)

@@ -115,6 +115,7 @@ class BuildPlan:
     checks: tuple[Check, ...]
     notes: tuple[str, ...] = ()
     doctor: bool = True
+    wheel_glob: str = "torch-*.whl"  # what the build step leaves in dist_dir
 
     @property
     def ok(self) -> bool:

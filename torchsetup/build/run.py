@@ -78,12 +78,12 @@ def _run_step(plan: BuildPlan, step: Step, argv: tuple[str, ...], on_event: Even
 
 def _built_wheel(plan: BuildPlan, since: float) -> Path:
     """The torch wheel the build step just wrote into dist/."""
-    wheels = [w for w in plan.dist_dir.glob("torch-*.whl") if w.stat().st_mtime >= since - 1]
+    wheels = [w for w in plan.dist_dir.glob(plan.wheel_glob) if w.stat().st_mtime >= since - 1]
     if not wheels:
         raise BuildFailed(
             Diagnosis(
                 "no-wheel",
-                f"the build finished but wrote no torch wheel into {plan.dist_dir}",
+                f"the build finished but wrote no {plan.wheel_glob} into {plan.dist_dir}",
                 f"read the log: {plan.log_path}",
             ),
             log_path=plan.log_path,
