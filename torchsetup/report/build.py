@@ -96,9 +96,8 @@ def render_plan(plan: BuildPlan) -> RenderableType:
 
 def render_result(result: BuildResult) -> RenderableType:
     """What was built and installed, the checks after it, and where it is recorded."""
-    minutes = result.duration_s / 60
     head = Text(
-        f"built and installed torch {result.torch_version} in {minutes:.1f} min",
+        f"built and installed torch {result.torch_version} in {_clock(result.duration_s)}",
         style="bold green" if result.record else "bold red",
     )
     lines: list[RenderableType] = [head, _checks_table(result.checks)]
@@ -155,7 +154,7 @@ class ProgressView:
         if self.live and event.step.name == "build":
             self._bar = Progress(
                 TextColumn("{task.description}"),
-                BarColumn(),
+                BarColumn(bar_width=30),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TextColumn("eta"),
@@ -179,7 +178,7 @@ class ProgressView:
                 description=p.phase,
                 total=total,
                 completed=done or 0,
-                target=(p.target or "")[-60:],
+                target=(p.target or "")[-40:],
             )
         elif not self.live:
             self._plain(p, force=p.phase != self._phase)
