@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.build.standin import make_venv
 from torchsetup.models import (
     CpuInfo,
     CudaToolkit,
@@ -21,37 +19,13 @@ from torchsetup.models import (
 )
 
 GB = 1024**3
-_LOCAL_INDEX = "file:///opt/pypi/simple"
 
 
 @pytest.fixture(scope="session")
 def build_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv of this Python with numpy, pyyaml, typing_extensions, setuptools and wheel,
     installed by uv from the machine's local index (no network)."""
-    root = tmp_path_factory.mktemp("venvs")
-    venv = root / "build-venv"
-    env = {**os.environ, "UV_CACHE_DIR": str(root / "uv-cache"), "UV_NO_CONFIG": "1"}
-    subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], env=env, check=True)
-    subprocess.run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(venv / "bin" / "python"),
-            "--index-url",
-            _LOCAL_INDEX,
-            "numpy",
-            "pyyaml",
-            "typing_extensions",
-            "setuptools",
-            "wheel",
-        ],
-        env=env,
-        check=True,
-    )
-    return venv
+    return make_venv(tmp_path_factory.mktemp("build-venv"))
 
 
 def host_facts(

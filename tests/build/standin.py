@@ -6,10 +6,20 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
-__all__ = ["git", "killer_wrapper", "write_cmake_project", "write_pytorch_tree"]
+__all__ = [
+    "git",
+    "killer_wrapper",
+    "make_venv",
+    "write_cmake_project",
+    "write_pytorch_tree",
+]
+
+LOCAL_INDEX = Path("/opt/pypi/simple")  # this machine's offline mirror; PyPI elsewhere
+BUILD_DEPS = ("numpy", "pyyaml", "typing_extensions", "setuptools", "wheel")
 
 _CMAKELISTS = """\
 cmake_minimum_required(VERSION 3.13)
@@ -188,3 +198,16 @@ def killer_wrapper(folder: Path, victim: str) -> Path:
     )
     wrapper.chmod(0o755)
     return wrapper
+
+
+def make_venv(root: Path, packages: tuple[str, ...] = BUILD_DEPS, *, find_links: str = "") -> Path:
+    """A uv venv of this Python under root with packages from the local index (PyPI if absent)."""
+    venv = root / "venv"
+    env = {**os.environ, "UV_CACHE_DIR": str(root / "uv-cache"), "UV_NO_CONFIG": "1"}
+    subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], env=env, check=True)
+    index = ["--index-url", LOCAL_INDEX.as_uri()] if LOCAL_INDEX.is_dir() else []
+    links = ["--find-links", find_links] if find_links else []
+    python = str(venv / "bin" / "python")
+    cmd = ["uv", "pip", "install", "-q", "--python", python, *index, *links, *packages]
+    subprocess.run(cmd, env=env, check=True)
+    return venv

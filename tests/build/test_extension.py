@@ -3,13 +3,12 @@ runner, progress parser, verify step and doctor (build.md §7 D). Slow: one TU t
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.build.standin import make_venv
 from torchsetup import runner
 from torchsetup.build import BuildPlan, ProgressChanged, SourceInfo, Status, Step, execute
 from torchsetup.build.model import EnvVar
@@ -33,31 +32,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) { m.def("twice", &twice); }
 @pytest.fixture(scope="session")
 def torch_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with the local torch 2.13.0+cpu wheel, setuptools and wheel (no network)."""
-    root = tmp_path_factory.mktemp("torch-venv")
-    venv = root / "venv"
-    env = {**os.environ, "UV_CACHE_DIR": str(root / "uv-cache"), "UV_NO_CONFIG": "1"}
-    subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], env=env, check=True)
-    subprocess.run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(venv / "bin" / "python"),
-            "--index-url",
-            "file:///opt/pypi/simple",
-            "--find-links",
-            "/opt/wheels",
-            "torch==2.13.0+cpu",
-            "setuptools",
-            "wheel",
-            "numpy",
-        ],
-        env=env,
-        check=True,
-    )
-    return venv
+    packages = ("torch==2.13.0+cpu", "setuptools", "wheel", "numpy")
+    return make_venv(tmp_path_factory.mktemp("torch-venv"), packages, find_links="/opt/wheels")
 
 
 def _plan(src: Path, venv: Path, tmp_path: Path) -> BuildPlan:

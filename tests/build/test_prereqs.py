@@ -149,6 +149,23 @@ def test_disk_space_for_a_cpu_build(gb: float, status: Status) -> None:
 # Real tools and interpreters of this machine.
 
 
+def _real(torch: str, python: Path, *, nvcc: str | None = None) -> dict[str, Check]:
+    facts = probe_python(python)
+    inputs = PrereqInputs(
+        Version(torch),
+        host_facts(nvcc=nvcc),
+        probe_tools(os.environ),
+        facts,
+        nvcc is not None,
+        None,
+        None,
+        (),
+        False,
+        None,
+    )
+    return {c.id: c for c in check_prereqs(inputs)}
+
+
 def test_real_tools_are_found_with_versions() -> None:
     tools = probe_tools(os.environ)
     assert tools.cxx.name == "gcc"
@@ -162,58 +179,20 @@ def test_real_gcc_12_is_too_new_for_cuda_builds_of_19() -> None:
     toolkit = detect_cuda_toolkit(os.environ)
     if toolkit.version is None:
         pytest.skip("no nvcc on this machine")
-    inputs = PrereqInputs(
-        Version("1.9.0"),
-        host_facts(nvcc=toolkit.version),
-        probe_tools(os.environ),
-        probe_python(Path(sys.executable)),
-        True,
-        None,
-        None,
-        (),
-        False,
-        None,
-    )
-    checks = {c.id: c for c in check_prereqs(inputs)}
-    assert checks["cuda.host_compiler"].summary.startswith(
-        "gcc 12 is too new for CUDA 10.2/11.1 builds of 1.9.0"
-    )
+    summary = _real("1.9.0", Path(sys.executable), nvcc=toolkit.version)[
+        "cuda.host_compiler"
+    ].summary
+    assert summary.startswith("gcc 12 is too new for CUDA 10.2/11.1 builds of 1.9.0")
 
 
-def test_real_python_311_venv_fails_19_and_passes_26(build_venv: Path) -> None:
-    facts = probe_python(build_venv / "bin" / "python")
-    for torch, status in (("1.9.0", Status.FAIL), ("2.6.0", Status.OK)):
-        inputs = PrereqInputs(
-            Version(torch),
-            host_facts(),
-            probe_tools(os.environ),
-            facts,
-            False,
-            None,
-            None,
-            (),
-            False,
-            None,
-        )
-        assert {c.id: c for c in check_prereqs(inputs)}["python.version"].status is status
+@pytest.mark.parametrize(("torch", "status"), [("1.9.0", Status.FAIL), ("2.6.0", Status.OK)])
+def test_real_python_311_venv(build_venv: Path, torch: str, status: Status) -> None:
+    assert _real(torch, build_venv / "bin" / "python")["python.version"].status is status
 
 
 @pytest.mark.skipif(not PY39.exists(), reason="pyenv 3.9.18 is not installed")
 def test_real_bare_python_39_lacks_the_build_dependencies() -> None:
-    facts = probe_python(PY39)
-    inputs = PrereqInputs(
-        Version("1.9.0"),
-        host_facts(),
-        probe_tools(os.environ),
-        facts,
-        False,
-        None,
-        None,
-        (),
-        False,
-        None,
-    )
-    checks = {c.id: c for c in check_prereqs(inputs)}
+    checks = _real("1.9.0", PY39)
     assert checks["python.version"].status is Status.OK
     assert checks["python.deps"].status is Status.FAIL
     assert "pyyaml" in checks["python.deps"].summary

@@ -92,7 +92,7 @@ def _doctor(plan: BuildPlan) -> tuple[Check, ...]:
         )
     ]
     for r in report.results:
-        if r.status.value in (Status.WARN.value, Status.FAIL.value):
+        if r.status in (Status.WARN, Status.FAIL):
             fix = (r.fix.commands[0] if r.fix.commands else r.fix.text) if r.fix else None
-            checks.append(Check(f"doctor.{r.id}", Status(r.status.value), r.summary, fix))
+            checks.append(Check(f"doctor.{r.id}", r.status, r.summary, fix))
     return tuple(checks)

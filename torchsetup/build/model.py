@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
+from torchsetup.envcheck.model import Status  # the doctor's verdicts: one vocabulary
 from torchsetup.errors import TorchsetupError
 
 __all__ = [
@@ -26,15 +26,6 @@ __all__ = [
     "StepFinished",
     "StepStarted",
 ]
-
-
-class Status(str, enum.Enum):
-    """A prerequisite check's verdict."""
-
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-    SKIP = "skip"
 
 
 @dataclass(frozen=True)
