@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.build.standin import make_venv
+from torchsetup.build.model import BuildPlan, BuildRequest, SourceInfo
+from torchsetup.build.plan import PlanInputs, make_plan
+from torchsetup.build.tools import Tool, ToolFacts
 from torchsetup.models import (
     CpuInfo,
     CudaToolkit,
@@ -56,4 +59,44 @@ def host_facts(
             "PATH" if nvcc else None,
         ),
         rocm=RocmInfo(None),
+    )
+
+
+TOOLS = ToolFacts(
+    cxx=Tool("gcc", "/usr/bin/c++", "12.2.0"),
+    cmake=Tool("cmake", "/usr/bin/cmake", "3.25.1"),
+    ninja=Tool("ninja", "/usr/bin/ninja", "1.11.1"),
+    ccache=Tool("ccache", "/usr/bin/ccache", "4.8"),
+    git=Tool("git", "/usr/bin/git", "2.39"),
+)
+SOURCE = SourceInfo(Path("/src/pytorch"), True, "1.9.0a0", True, "v1.9.0")
+
+
+def plan_for(
+    request: BuildRequest | None = None,
+    *,
+    release: str | None = "1.9.0",
+    cuda: bool = False,
+    arch: tuple[str, ...] = (),
+    user_env: dict[str, str] | None = None,
+    cache: dict[str, str] | None = None,
+    tools: ToolFacts = TOOLS,
+    source: SourceInfo = SOURCE,
+) -> BuildPlan:
+    """A plan made from scripted facts: 16 cores, 20 GB, nvcc 11.1, a v1.9.0 checkout."""
+    return make_plan(
+        PlanInputs(
+            request or BuildRequest(source=source.path),
+            host_facts(cores=16, available_gb=20, nvcc="11.1"),
+            tools,
+            source,
+            Path("/venv/bin/python"),
+            release,
+            cuda,
+            arch,
+            Path("/log/build.log"),
+            "/usr/bin/uv",
+            user_env or {},
+            cache,
+        )
     )

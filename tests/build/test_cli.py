@@ -164,3 +164,16 @@ def test_build_without_a_terminal_prints_plain_progress_lines(
     assert code == 0
     assert "build: compile [1/6]" in err
     assert json.loads(out)["data"]["torch_version"] == "2.6.0"
+
+
+def test_rebuild_with_a_changed_option_says_configure_reruns(
+    tmp_path: Path, build_venv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write_pytorch_tree(tmp_path / "pytorch", n=2)
+    args = ("--source", str(tree), "--venv", str(build_venv), "--no-cuda", "--no-doctor")
+    assert _cli(capsys, *args)[0] == 0
+    cache = tree / "build" / "CMakeCache.txt"
+    cache.write_text(cache.read_text().replace("USE_CUDA:BOOL=0", "USE_CUDA:BOOL=ON"))
+    code, _, err = _cli(capsys, *args)
+    assert code == 0
+    assert "configure reruns, options changed: USE_CUDA: ON in CMakeCache.txt, 0 now" in err

@@ -6,48 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.conftest import host_facts
+from tests.build.conftest import SOURCE, host_facts
+from tests.build.conftest import plan_for as _plan
 from torchsetup.build.cache import changed_options, read_cache
-from torchsetup.build.model import BuildRequest, SourceInfo
-from torchsetup.build.plan import PlanInputs, arch_list_for, choose_jobs, make_plan
-from torchsetup.build.tools import Tool, ToolFacts
-
-TOOLS = ToolFacts(
-    cxx=Tool("gcc", "/usr/bin/c++", "12.2.0"),
-    cmake=Tool("cmake", "/usr/bin/cmake", "3.25.1"),
-    ninja=Tool("ninja", "/usr/bin/ninja", "1.11.1"),
-    ccache=Tool("ccache", "/usr/bin/ccache", "4.8"),
-    git=Tool("git", "/usr/bin/git", "2.39"),
-)
-SOURCE = SourceInfo(Path("/src/pytorch"), True, "1.9.0a0", True, "v1.9.0")
-
-
-def _plan(
-    request: BuildRequest | None = None,
-    *,
-    release: str | None = "1.9.0",
-    cuda: bool = False,
-    arch: tuple[str, ...] = (),
-    user_env: dict[str, str] | None = None,
-    cache: dict[str, str] | None = None,
-    tools: ToolFacts = TOOLS,
-):  # type: ignore[no-untyped-def]
-    return make_plan(
-        PlanInputs(
-            request or BuildRequest(source=SOURCE.path),
-            host_facts(cores=16, available_gb=20, nvcc="11.1"),
-            tools,
-            SOURCE,
-            Path("/venv/bin/python"),
-            release,
-            cuda,
-            arch,
-            Path("/log/build.log"),
-            "/usr/bin/uv",
-            user_env or {},
-            cache,
-        )
-    )
+from torchsetup.build.model import BuildRequest
+from torchsetup.build.plan import arch_list_for, choose_jobs
 
 
 @pytest.mark.parametrize(

@@ -48,3 +48,12 @@ def test_existing_clone_at_another_tag_is_fetched_checked_out_and_synced(tmp_pat
     steps = source_steps(info, "https://github.com/pytorch/pytorch", "v1.9.0")
     assert [s.name for s in steps] == ["fetch", "checkout", "sync", "submodules"]
     assert steps[-1].argv[-3:] == ("update", "--init", "--recursive")
+
+
+def test_nested_submodule_of_a_populated_submodule_is_checked(tmp_path: Path) -> None:
+    tree = write_pytorch_tree(tmp_path / "pt", submodules=("third_party/fbgemm",), use_git=False)
+    nested = tree / "third_party" / "fbgemm"
+    (nested / ".gitmodules").write_text('[submodule "asmjit"]\n\tpath = third_party/asmjit\n')
+    (nested / "third_party" / "asmjit").mkdir(parents=True)
+    info = inspect_source(tree)
+    assert info.missing_submodules == ("third_party/fbgemm/third_party/asmjit",)

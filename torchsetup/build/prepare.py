@@ -118,11 +118,7 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
     info = src.inspect_source(_tree(request), ref=request.ref)
     notes = [n for n in [src.check_ref(request.repo, request.ref) if request.ref else None] if n]
     host = detect_host(env, cwd=info.path if info.exists else Path.cwd())
-    cuda = request.cuda
-    if cuda is None:
-        cuda = bool(host.cuda_toolkit.nvcc and host.nvidia.gpus)
-        found = f"nvcc {host.cuda_toolkit.version or 'not found'}, {len(host.nvidia.gpus)} GPU(s)"
-        notes.append(f"CUDA {'on' if cuda else 'off'}: {found} (--cuda/--no-cuda to choose)")
+    cuda = _decide_cuda(request, host, notes)
     arch = arch or (arch_list_for(host) if cuda else ())
     if cuda and not arch:
         notes.append("no GPU found and no --arch-list: PyTorch builds for common architectures")
@@ -131,25 +127,24 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
     if torch is None:
         notes.append(f"version unknown until {info.path} is cloned; checked as {_NEWEST}")
     tools = _pick_host_compiler(probe_tools(env), host, cuda)
+    if cuda and tools.ccache.path and request.ccache is not False:
+        # FindCUDA in 1.x ignores CMAKE_CUDA_COMPILER_LAUNCHER (PR #49389): nvcc is not cached.
+        notes.append("ccache caches the C/C++ objects only; CUDA objects are recompiled")
     cudnn = find_cudnn(env, host.cuda_toolkit.cuda_home) if cuda else None
-    checks = (
-        _source_check(info, request),
-        *check_prereqs(
-            PrereqInputs(
-                torch or _NEWEST,
-                host,
-                tools,
-                probe_python(python),
-                cuda,
-                request.ccache,
-                str(cudnn) if cudnn else None,
-                arch,
-                bool(request.ref),
-                host.memory.disk_free_bytes,
-                env.get("USE_CUDNN", "1").upper() not in ("0", "OFF", "NO", "FALSE"),
-            )
-        ),
+    prereqs = PrereqInputs(
+        torch or _NEWEST,
+        host,
+        tools,
+        probe_python(python),
+        cuda,
+        request.ccache,
+        str(cudnn) if cudnn else None,
+        arch,
+        bool(request.ref),
+        host.memory.disk_free_bytes,
+        env.get("USE_CUDNN", "1").upper() not in ("0", "OFF", "NO", "FALSE"),
     )
+    checks = (_source_check(info, request), *check_prereqs(prereqs))
     return make_plan(
         PlanInputs(
             request,
@@ -168,6 +163,16 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
             tuple(notes),
         )
     )
+
+
+def _decide_cuda(request: BuildRequest, host: HostFacts, notes: list[str]) -> bool:
+    """--cuda/--no-cuda, else on when both a toolkit and a GPU are present (said in a note)."""
+    if request.cuda is not None:
+        return request.cuda
+    cuda = bool(host.cuda_toolkit.nvcc and host.nvidia.gpus)
+    found = f"nvcc {host.cuda_toolkit.version or 'not found'}, {len(host.nvidia.gpus)} GPU(s)"
+    notes.append(f"CUDA {'on' if cuda else 'off'}: {found} (--cuda/--no-cuda to choose)")
+    return cuda
 
 
 def _uv() -> str:

@@ -42,6 +42,18 @@ def _populated(folder: Path) -> bool:
         return False
 
 
+def _all_submodules(tree: Path, prefix: str = "", depth: int = 0) -> tuple[str, ...]:
+    """Submodule paths, with those nested in populated submodules (fbgemm/third_party/asmjit,
+    onnx/third_party/benchmark: v1.9's setup.py checks those too)."""
+    found: list[str] = []
+    for path in read_gitmodules(tree / prefix if prefix else tree):
+        full = f"{prefix}/{path}" if prefix else path
+        found.append(full)
+        if depth < 3 and _populated(tree / full):
+            found.extend(_all_submodules(tree, full, depth + 1))
+    return tuple(found)
+
+
 def inspect_source(tree: Path, *, ref: str | None = None) -> SourceInfo:
     """Read version.txt, .gitmodules and the tag at HEAD; raise UsageError if it is not PyTorch."""
     if not tree.exists():
@@ -52,7 +64,7 @@ def inspect_source(tree: Path, *, ref: str | None = None) -> SourceInfo:
             hint="torchsetup build --ref v1.9.0    (clones pytorch/pytorch with its submodules)",
         )
     version = (tree / "version.txt").read_text(encoding="utf-8").strip() or None
-    submodules = read_gitmodules(tree)
+    submodules = _all_submodules(tree)
     missing = tuple(p for p in submodules if not _populated(tree / p))
     is_git = (tree / ".git").exists()
     return SourceInfo(

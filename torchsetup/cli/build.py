@@ -69,7 +69,13 @@ def build(
     """Build PyTorch from source (a wheel), install it into the venv, and prove it imports."""
     from torchsetup.build import BuildFailed, BuildRequest, execute, prepare
     from torchsetup.report import console
-    from torchsetup.report.build import ProgressView, emit_plan, emit_result, render_failure
+    from torchsetup.report.build import (
+        ProgressView,
+        announce,
+        emit_plan,
+        emit_result,
+        render_failure,
+    )
 
     as_json = wants_json(ctx, json_output)
     build_type = "Debug" if debug else "RelWithDebInfo" if relwithdebinfo else "Release"
@@ -80,6 +86,7 @@ def build(
     if dry_run or not plan.ok:
         return emit_plan(plan, as_json=as_json)
     err_console = console(stderr=True)
+    announce(plan, err_console)
     try:
         result = execute(plan, ProgressView(err_console, live=False if as_json else None))
     except BuildFailed as err:

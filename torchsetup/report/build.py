@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ProgressView",
+    "announce",
     "emit_plan",
     "emit_result",
     "render_failure",
@@ -92,6 +93,27 @@ def render_plan(plan: BuildPlan) -> RenderableType:
     parts.append(Text(f"\nbuild dir {plan.build_dir}\nlog {plan.log_path}"))
     parts += [Text(f"note: {n}", style="dim") for n in plan.notes]
     return Group(*parts)
+
+
+def announce(plan: BuildPlan, console: Console) -> None:
+    """Before a real build: what, where, the log, warnings, and why configure reruns."""
+    kind = "CUDA" if plan.cuda else "CPU"
+
+    def say(text: str) -> None:
+        console.print(text, soft_wrap=True, markup=False, highlight=False)
+
+    say(
+        f"building PyTorch {plan.version or '?'} ({kind}, MAX_JOBS={plan.jobs}) from "
+        f"{plan.source.path} into {plan.python}"
+    )
+    say(f"log: {plan.log_path}")
+    for check in plan.checks:
+        if check.status is Status.WARN:
+            say(f"warning: {check.summary}" + (f" (fix: {check.fix})" if check.fix else ""))
+    if plan.reconfigure:
+        say("configure reruns, options changed: " + "; ".join(plan.reconfigure))
+    for note in plan.notes:
+        say(f"note: {note}")
 
 
 def render_result(result: BuildResult) -> RenderableType:
