@@ -186,3 +186,25 @@ def test_doctor_verdicts_join_the_result_and_a_failure_is_not_recorded(
     assert doctor.fix == f"torchsetup doctor --python {build_venv / 'bin' / 'python'}"
     assert any(c.id.startswith("doctor.torch.") for c in result.checks)
     assert result.record is None
+
+
+def test_existing_clone_is_updated_to_a_new_ref_and_built(tmp_path: Path, build_venv: Path) -> None:
+    origin = write_pytorch_tree(tmp_path / "origin")
+    dest = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--branch", "v2.6.0", str(origin), str(dest))
+    (origin / "version.txt").write_text("2.7.0a0\n")
+    git(origin, "commit", "-qam", "2.7")
+    git(origin, "tag", "v2.7.0")
+    request = BuildRequest(
+        source=dest, ref="v2.7.0", repo=str(origin), venv=build_venv, cuda=False, doctor=False
+    )
+    plan = prepare(request)
+    assert [s.name for s in plan.steps] == [
+        "fetch",
+        "checkout",
+        "sync",
+        "submodules",
+        "build",
+        "install",
+    ]
+    assert execute(plan, lambda e: None).torch_version == "2.7.0"

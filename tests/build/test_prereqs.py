@@ -48,6 +48,8 @@ def _checks(
     nvcc: str | None = None,
     ccache: bool | None = None,
     disk_gb: float = 80,
+    arch: tuple[str, ...] = (),
+    cudnn: str | None = "/usr/include/cudnn_version.h",
     **host: object,
 ) -> dict[str, Check]:
     inputs = PrereqInputs(
@@ -57,8 +59,8 @@ def _checks(
         PythonFacts(Path("/venv/bin/python"), python, _DEPS if deps is None else deps),
         cuda,
         ccache,
-        "/usr/include/cudnn_version.h",
-        (),
+        cudnn,
+        arch,
         False,
         int(disk_gb * 1024**3),
     )
@@ -202,3 +204,15 @@ def test_broken_interpreter_is_a_failed_check(tmp_path: Path) -> None:
     facts = probe_python(tmp_path / "missing" / "python")
     assert facts.version is None
     assert facts.error
+
+
+def test_arch_newer_than_19_knows_fails_with_ptx_fix() -> None:
+    check = _checks(cuda=True, nvcc="11.1", tools=_tools("9.4.0"), arch=("8.0", "9.0"))
+    assert check["cuda.arch_list"].status is Status.FAIL
+    assert check["cuda.arch_list"].fix == "--arch-list '8.6+PTX'"
+
+
+def test_missing_cudnn_fails_because_the_build_would_drop_it() -> None:
+    check = _checks(cuda=True, nvcc="11.1", tools=_tools("9.4.0"), cudnn=None)["cuda.cudnn"]
+    assert check.status is Status.FAIL
+    assert "F5" in check.summary

@@ -90,8 +90,9 @@ def _source_check(info: SourceInfo, request: BuildRequest) -> Check:
 
 
 def _release(info: SourceInfo, request: BuildRequest) -> str | None:
-    """The release to stamp: the ref's or the tag's version, when HEAD is that release tag."""
-    if request.ref and parse_version(request.ref) and (not info.exists or info.tag == request.ref):
+    """The release to stamp: a version-like --ref (HEAD is checked out there), or the tag at
+    HEAD when it matches version.txt; None (keep version.txt's 1.9.0a0) otherwise."""
+    if request.ref and parse_version(request.ref):
         return release_of(request.ref)
     if info.tag and release_of(info.tag) == release_of(info.version):
         return release_of(info.tag)
