@@ -177,3 +177,15 @@ def test_rebuild_with_a_changed_option_says_configure_reruns(
     code, _, err = _cli(capsys, *args)
     assert code == 0
     assert "configure reruns, options changed: USE_CUDA: ON in CMakeCache.txt, 0 now" in err
+
+
+def test_failed_build_json_envelope_carries_the_diagnosis(
+    tmp_path: Path, build_venv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write_pytorch_tree(tmp_path / "pytorch", bad={"broken.cpp": "int f() { return y; }\n"})
+    code, out, _ = _cli(
+        capsys, "--source", str(tree), "--venv", str(build_venv), "--no-cuda", "--json"
+    )
+    error = json.loads(out)["errors"][0]
+    assert (code, error["type"], error["diagnosis"]["id"]) == (1, "BuildFailed", "compile")
+    assert error["build_dir"] == str(tree / "build")

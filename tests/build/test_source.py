@@ -57,3 +57,10 @@ def test_nested_submodule_of_a_populated_submodule_is_checked(tmp_path: Path) ->
     (nested / "third_party" / "asmjit").mkdir(parents=True)
     info = inspect_source(tree)
     assert info.missing_submodules == ("third_party/fbgemm/third_party/asmjit",)
+
+
+def test_empty_directory_for_a_ref_is_a_clone_target(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    info = inspect_source(tmp_path / "empty", ref="v1.9.0")
+    assert (info.exists, info.version) == (False, "v1.9.0")
+    assert source_steps(info, "https://github.com/pytorch/pytorch", "v1.9.0")[0].name == "clone"

@@ -56,7 +56,7 @@ def _all_submodules(tree: Path, prefix: str = "", depth: int = 0) -> tuple[str, 
 
 def inspect_source(tree: Path, *, ref: str | None = None) -> SourceInfo:
     """Read version.txt, .gitmodules and the tag at HEAD; raise UsageError if it is not PyTorch."""
-    if not tree.exists():
+    if not tree.exists() or (ref and tree.is_dir() and not _populated(tree)):
         return SourceInfo(tree, exists=False, version=ref, is_git=False, tag=None)
     if not (tree / "setup.py").is_file() or not (tree / "version.txt").is_file():
         raise UsageError(
