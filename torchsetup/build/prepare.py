@@ -127,10 +127,7 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
     torch = parse_version(release or info.version)
     if torch is None:
         notes.append(f"version unknown until {info.path} is cloned; checked as {_NEWEST}")
-    tools = _pick_host_compiler(probe_tools(env), host, cuda)
-    if cuda and tools.ccache.path and request.ccache is not False:
-        # FindCUDA in 1.x ignores CMAKE_CUDA_COMPILER_LAUNCHER (PR #49389): nvcc is not cached.
-        notes.append("ccache caches the C/C++ objects only; CUDA objects are recompiled")
+    tools = _tools(env, host, cuda, request, notes)
     cudnn = find_cudnn(env, host.cuda_toolkit.cuda_home) if cuda else None
     prereqs = PrereqInputs(
         torch or _NEWEST,
@@ -164,6 +161,17 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
             tuple(notes),
         )
     )
+
+
+def _tools(
+    env: Mapping[str, str], host: HostFacts, cuda: bool, request: BuildRequest, notes: list[str]
+) -> ToolFacts:
+    """The build tools, with a fitting CUDAHOSTCXX picked for CUDA builds."""
+    tools = _pick_host_compiler(probe_tools(env), host, cuda)
+    if cuda and tools.ccache.path and request.ccache is not False:
+        # FindCUDA in 1.x ignores CMAKE_CUDA_COMPILER_LAUNCHER (PR #49389): nvcc is not cached.
+        notes.append("ccache caches the C/C++ objects only; CUDA objects are recompiled")
+    return tools
 
 
 def _decide_cuda(request: BuildRequest, host: HostFacts, notes: list[str]) -> bool:
