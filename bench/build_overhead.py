@@ -52,12 +52,14 @@ def main() -> None:
     """Build the same tree three ways and print the ratios."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=120)
+    parser.add_argument("--heavy", action="store_true", help="~1 s of compile per unit")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["XDG_STATE_HOME"] = str(root / "state")  # keep logs and the record out of ~
+        os.environ["CCACHE_DIR"] = str(root / "ccache")  # a cold cache for this run only
         venv = make_venv(root)
-        first = write_pytorch_tree(root / "a", n=args.units)
+        first = write_pytorch_tree(root / "a", n=args.units, heavy=args.heavy)
         shutil.copytree(first, root / "b", symlinks=True)
         shutil.copytree(first, root / "warm", symlinks=True)
         plan_env = prepare(BuildRequest(source=first, venv=venv, cuda=False)).env_dict()
@@ -65,6 +67,8 @@ def main() -> None:
         anchor = _by_hand(root / "b", venv, plan_env)
         driven, prepared = _torchsetup(first, venv)
         resumed, _ = _torchsetup(first, venv)
+        shutil.rmtree(first / "build")  # a clean rebuild: only ccache (if installed) remembers
+        recached, _ = _torchsetup(first, venv)
     print(f"units={args.units} jobs={plan_env['MAX_JOBS']}")
     print(f"by hand (setup.py bdist_wheel + uv pip install): {anchor:.2f} s  (anchor 1.00)")
     print(
@@ -72,6 +76,11 @@ def main() -> None:
         f"(of which prepare/probes {prepared:.2f} s)"
     )
     print(f"torchsetup build, resumed: {resumed:.2f} s  ratio {resumed / anchor:.2f}")
+    cached = "ccache warm" if shutil.which("ccache") else "no ccache installed"
+    print(
+        f"torchsetup build, build/ deleted ({cached}): {recached:.2f} s  "
+        f"ratio {recached / anchor:.2f}"
+    )
 
 
 if __name__ == "__main__":

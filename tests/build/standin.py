@@ -140,12 +140,22 @@ def git(tree: Path, *args: str) -> str:
     return done.stdout
 
 
-def write_cmake_project(root: Path, n: int = 6, *, bad: dict[str, str] | None = None) -> Path:
-    """A CMake project with n tiny sources (and `bad` extra sources: name → content)."""
+_HEAVY = (
+    "#include <regex>\n"
+    'bool heavy{i}(const char* s) {{ return std::regex_match(s, std::regex("a+{i}")); }}\n'
+)
+
+
+def write_cmake_project(
+    root: Path, n: int = 6, *, bad: dict[str, str] | None = None, heavy: bool = False
+) -> Path:
+    """A CMake project with n tiny sources (heavy: each instantiates std::regex, ~1 s of
+    compile), and `bad` extra sources (name → content)."""
     (root / "src").mkdir(parents=True, exist_ok=True)
     (root / "CMakeLists.txt").write_text(_CMAKELISTS)
     for i in range(n):
-        (root / "src" / f"unit{i:03d}.cpp").write_text(f"int unit{i}() {{ return {i}; }}\n")
+        text = _HEAVY.format(i=i) if heavy else f"int unit{i}() {{ return {i}; }}\n"
+        (root / "src" / f"unit{i:03d}.cpp").write_text(text)
     for name, text in (bad or {}).items():
         (root / "src" / name).write_text(text)
     return root
@@ -161,9 +171,10 @@ def write_pytorch_tree(
     tag: str | None = "v2.6.0",
     use_git: bool = True,
     bad: dict[str, str] | None = None,
+    heavy: bool = False,
 ) -> Path:
     """A PyTorch-shaped tree: version.txt, .gitmodules, third_party, setup.py, torch/, CMake."""
-    write_cmake_project(root, n, bad=bad)
+    write_cmake_project(root, n, bad=bad, heavy=heavy)
     (root / "version.txt").write_text(version + "\n")
     (root / "setup.py").write_text(textwrap.dedent(_SETUP_PY))
     (root / "torch").mkdir()

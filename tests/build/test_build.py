@@ -3,6 +3,8 @@ real setup.py, cmake, ninja, g++, uv and a real venv; only the compile is small.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -208,3 +210,17 @@ def test_existing_clone_is_updated_to_a_new_ref_and_built(tmp_path: Path, build_
         "install",
     ]
     assert execute(plan, lambda e: None).torch_version == "2.7.0"
+
+
+@pytest.mark.skipif(shutil.which("ccache") is None, reason="ccache is not installed")
+def test_rebuild_after_deleting_build_dir_is_served_by_ccache(
+    tmp_path: Path, build_venv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CCACHE_DIR", str(tmp_path / "ccache"))
+    tree = write_pytorch_tree(tmp_path / "pytorch", n=8)
+    _build(tree, build_venv)
+    shutil.rmtree(tree / "build")
+    _build(tree, build_venv)
+    stats = subprocess.run(["ccache", "--print-stats"], capture_output=True, text=True, check=True)
+    hits = dict(line.split("\t") for line in stats.stdout.splitlines())
+    assert int(hits["direct_cache_hit"]) >= 8  # every object of the second build
