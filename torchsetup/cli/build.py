@@ -1,14 +1,95 @@
-"""`torchsetup build`: not implemented yet; its issue replaces this module."""
+"""`torchsetup build`: build PyTorch from source into a venv, with progress and diagnosis."""
+
+# ruff: noqa: UP045 (Typer evaluates annotations at run time; Python 3.9 has no `X | None`)
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
-from torchsetup.cli.common import register_pending
+from torchsetup.cli.common import JSON_HELP, wants_json
 
 __all__ = ["register"]
+
+_REPO = "https://github.com/pytorch/pytorch"
+
+_EPILOG = """Examples:
+
+  torchsetup build --ref v1.9.0 --venv ~/venvs/torch19 --dry-run
+
+  torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --no-cuda --jobs 4
+
+  torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --cuda --arch-list "7.0;8.0"
+
+  torchsetup --json build --ref v1.9.0 --dry-run | jq .data.env
+"""
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    register_pending(app, "build", "Build PyTorch from source.")
+    app.command(name="build", epilog=_EPILOG)(build)
+
+
+def build(
+    ctx: typer.Context,
+    source: Annotated[Optional[Path], typer.Option(help="A PyTorch checkout to build.")] = None,
+    ref: Annotated[
+        Optional[str], typer.Option(help="Clone (or update to) this tag: v1.9.0.")
+    ] = None,
+    repo: Annotated[str, typer.Option(help="The repository --ref clones.")] = _REPO,
+    venv: Annotated[
+        Optional[Path], typer.Option(help="An existing venv to build with and install into.")
+    ] = None,
+    cuda: Annotated[
+        Optional[bool], typer.Option("--cuda/--no-cuda", help="Default: if nvcc and a GPU exist.")
+    ] = None,
+    arch_list: Annotated[
+        Optional[str], typer.Option(help='TORCH_CUDA_ARCH_LIST ("7.0;8.0"); default: the GPUs.')
+    ] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option(help="Compile jobs; default: from cores and free memory.")
+    ] = None,
+    ccache: Annotated[
+        Optional[bool], typer.Option("--ccache/--no-ccache", help="Default: if ccache exists.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Debug build (-O0 -g).")] = False,
+    relwithdebinfo: Annotated[
+        bool, typer.Option("--relwithdebinfo", help="Optimised build with -g.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the checks and the plan only.")
+    ] = False,
+    no_doctor: Annotated[
+        bool, typer.Option("--no-doctor", help="Skip the doctor after the install.")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> int:
+    """Build PyTorch from source (a wheel), install it into the venv, and prove it imports."""
+    from torchsetup.build import BuildFailed, BuildRequest, execute, prepare
+    from torchsetup.report import console
+    from torchsetup.report.build import (
+        ProgressView,
+        announce,
+        emit_plan,
+        emit_result,
+        render_failure,
+    )
+
+    as_json = wants_json(ctx, json_output)
+    build_type = "Debug" if debug else "RelWithDebInfo" if relwithdebinfo else "Release"
+    request = BuildRequest(
+        source, ref, repo, venv, cuda, arch_list, jobs, ccache, build_type, dry_run, not no_doctor
+    )
+    plan = prepare(request)
+    if dry_run or not plan.ok:
+        return emit_plan(plan, as_json=as_json)
+    err_console = console(stderr=True)
+    announce(plan, err_console)
+    try:
+        result = execute(plan, ProgressView(err_console, live=False if as_json else None))
+    except BuildFailed as err:
+        render_failure(err, err_console)
+        raise
+    return emit_result(result, as_json=as_json)

@@ -1,0 +1,218 @@
+"""Prerequisite checks on this machine's real tools and interpreters, and on scripted versions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from tests.build.conftest import host_facts
+from torchsetup.build.model import Check, Status
+from torchsetup.build.prereqs import PrereqInputs, check_prereqs
+from torchsetup.build.tools import PythonFacts, Tool, ToolFacts, probe_python, probe_tools
+from torchsetup.gpus import detect_cuda_toolkit
+
+_DEPS = {
+    "numpy": "1.21.0",
+    "yaml": "5.4",
+    "typing_extensions": "3.10",
+    "setuptools": "59.5.0",
+    "wheel": "0.37",
+}
+PY39 = Path("/root/.pyenv/versions/3.9.18/bin/python3.9")
+
+
+def _tools(
+    gcc: str = "9.4.0", cmake: str = "3.25.1", *alts: str, ccache: bool = False
+) -> ToolFacts:
+    return ToolFacts(
+        cxx=Tool("gcc", "/usr/bin/c++", gcc),
+        cmake=Tool("cmake", "/usr/bin/cmake", cmake),
+        ninja=Tool("ninja", "/usr/bin/ninja", "1.11.1"),
+        ccache=Tool("ccache", "/usr/bin/ccache" if ccache else None, "4.8" if ccache else None),
+        git=Tool("git", "/usr/bin/git", "2.39"),
+        alt_gcc=tuple(Tool("gcc", f"/usr/bin/g++-{a.split('.')[0]}", a) for a in alts),
+    )
+
+
+def _checks(
+    torch: str = "1.9.0",
+    *,
+    tools: ToolFacts | None = None,
+    python: str = "3.9.18",
+    deps: dict[str, str | None] | None = None,
+    cuda: bool = False,
+    nvcc: str | None = None,
+    ccache: bool | None = None,
+    disk_gb: float = 80,
+    arch: tuple[str, ...] = (),
+    cudnn: str | None = "/usr/include/cudnn_version.h",
+    **host: object,
+) -> dict[str, Check]:
+    inputs = PrereqInputs(
+        Version(torch),
+        host_facts(nvcc=nvcc, **host),
+        tools or _tools(),  # type: ignore[arg-type]
+        PythonFacts(Path("/venv/bin/python"), python, _DEPS if deps is None else deps),
+        cuda,
+        ccache,
+        cudnn,
+        arch,
+        False,
+        int(disk_gb * 1024**3),
+    )
+    return {c.id: c for c in check_prereqs(inputs)}
+
+
+def test_supported_setup_passes_every_check() -> None:
+    checks = _checks(cuda=True, nvcc="11.1", tools=_tools("9.4.0"))
+    assert {c.id for c in checks.values() if c.status is not Status.OK} == {"ccache"}
+
+
+def test_python_311_is_rejected_for_19_because_of_pybind11() -> None:
+    check = _checks(python="3.11.7")["python.version"]
+    assert check.status is Status.FAIL
+    assert "PyFrameObject" in check.summary
+    assert check.fix
+    assert "--python 3.9" in check.fix
+
+
+@pytest.mark.parametrize(
+    ("python", "status"),
+    [("3.6.1", Status.FAIL), ("3.6.2", Status.OK), ("3.9.18", Status.OK), ("3.10.0", Status.FAIL)],
+)
+def test_python_range_for_19(python: str, status: Status) -> None:
+    assert _checks(python=python)["python.version"].status is status
+
+
+def test_setuptools_596_is_flagged_for_19() -> None:
+    check = _checks(deps={**_DEPS, "setuptools": "59.6.0"})["python.deps"]
+    assert check.status is Status.FAIL
+    assert "'setuptools<59.6'" in (check.fix or "")
+
+
+def test_setuptools_is_not_pinned_for_2x() -> None:
+    deps = {**_DEPS, "setuptools": "80.0", "numpy": "2.1"}
+    assert _checks("2.6.0", python="3.11.7", deps=deps)["python.deps"].status is Status.OK
+
+
+def test_missing_yaml_names_pyyaml() -> None:
+    check = _checks(deps={**_DEPS, "yaml": None})["python.deps"]
+    assert check.summary == "missing: pyyaml"
+
+
+@pytest.mark.parametrize(
+    ("nvcc", "gcc", "status"),
+    [
+        ("10.2", "8.5.0", Status.OK),
+        ("10.2", "9.4.0", Status.FAIL),
+        ("11.1", "10.3.0", Status.OK),
+        ("11.1", "11.2.0", Status.FAIL),
+    ],
+)
+def test_nvcc_host_compiler_ceiling(nvcc: str, gcc: str, status: Status) -> None:
+    check = _checks(cuda=True, nvcc=nvcc, tools=_tools(gcc))["cuda.host_compiler"]
+    assert check.status is status
+
+
+def test_too_new_gcc_suggests_an_installed_older_one_as_cudahostcxx() -> None:
+    check = _checks(cuda=True, nvcc="11.1", tools=_tools("12.2.0", "3.25", "11.4.0", "10.5.0"))
+    assert check["cuda.host_compiler"].fix == "export CUDAHOSTCXX=/usr/bin/g++-10"
+
+
+def test_cuda_1142_cannot_build_19() -> None:
+    check = _checks(cuda=True, nvcc="11.4.2")["cuda.toolkit"]
+    assert check.status is Status.FAIL
+    assert "host_vector" in check.summary
+
+
+def test_cmake_older_than_the_minimum_fails() -> None:
+    check = _checks("2.6.0", python="3.11.7", tools=_tools("12.2.0", "3.16.3"))["cmake"]
+    assert check.status is Status.FAIL
+    assert check.fix == "/venv/bin/python -m pip install 'cmake>=3.18'"
+
+
+def test_asked_for_ccache_but_missing_fails() -> None:
+    assert _checks(ccache=True)["ccache"].status is Status.FAIL
+
+
+def test_low_memory_warns_about_the_oom_killer() -> None:
+    assert _checks(available_gb=2)["memory"].status is Status.WARN
+
+
+@pytest.mark.parametrize(("gb", "status"), [(3, Status.FAIL), (7, Status.WARN), (12, Status.OK)])
+def test_disk_space_for_a_cpu_build(gb: float, status: Status) -> None:
+    assert _checks(disk_gb=gb)["disk"].status is status
+
+
+# Real tools and interpreters of this machine.
+
+
+def _real(torch: str, python: Path, *, nvcc: str | None = None) -> dict[str, Check]:
+    facts = probe_python(python)
+    inputs = PrereqInputs(
+        Version(torch),
+        host_facts(nvcc=nvcc),
+        probe_tools(os.environ),
+        facts,
+        nvcc is not None,
+        None,
+        None,
+        (),
+        False,
+        None,
+    )
+    return {c.id: c for c in check_prereqs(inputs)}
+
+
+def test_real_tools_are_found_with_versions() -> None:
+    tools = probe_tools(os.environ)
+    assert tools.cxx.name == "gcc"
+    assert tools.cxx.version
+    assert tools.cxx.version.startswith("12.")
+    assert tools.cmake.version
+    assert tools.ninja.version
+
+
+def test_real_gcc_12_is_too_new_for_cuda_builds_of_19() -> None:
+    toolkit = detect_cuda_toolkit(os.environ)
+    if toolkit.version is None:
+        pytest.skip("no nvcc on this machine")
+    summary = _real("1.9.0", Path(sys.executable), nvcc=toolkit.version)[
+        "cuda.host_compiler"
+    ].summary
+    assert summary.startswith("gcc 12 is too new for CUDA 10.2/11.1 builds of 1.9.0")
+
+
+@pytest.mark.parametrize(("torch", "status"), [("1.9.0", Status.FAIL), ("2.6.0", Status.OK)])
+def test_real_python_311_venv(build_venv: Path, torch: str, status: Status) -> None:
+    assert _real(torch, build_venv / "bin" / "python")["python.version"].status is status
+
+
+@pytest.mark.skipif(not PY39.exists(), reason="pyenv 3.9.18 is not installed")
+def test_real_bare_python_39_lacks_the_build_dependencies() -> None:
+    checks = _real("1.9.0", PY39)
+    assert checks["python.version"].status is Status.OK
+    assert checks["python.deps"].status is Status.FAIL
+    assert "pyyaml" in checks["python.deps"].summary
+
+
+def test_broken_interpreter_is_a_failed_check(tmp_path: Path) -> None:
+    facts = probe_python(tmp_path / "missing" / "python")
+    assert facts.version is None
+    assert facts.error
+
+
+def test_arch_newer_than_19_knows_fails_with_ptx_fix() -> None:
+    check = _checks(cuda=True, nvcc="11.1", tools=_tools("9.4.0"), arch=("8.0", "9.0"))
+    assert check["cuda.arch_list"].status is Status.FAIL
+    assert check["cuda.arch_list"].fix == "--arch-list '8.6+PTX'"
+
+
+def test_missing_cudnn_fails_because_the_build_would_drop_it() -> None:
+    check = _checks(cuda=True, nvcc="11.1", tools=_tools("9.4.0"), cudnn=None)["cuda.cudnn"]
+    assert check.status is Status.FAIL
+    assert "F5" in check.summary

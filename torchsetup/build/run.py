@@ -1,0 +1,92 @@
+"""Execute a BuildPlan: each step through the runner, every line to the log, progress events
+out, and on failure the diagnosis (first FAILED target, compiler errors, the table row)."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from torchsetup import runner
+from torchsetup.build.diagnose import FailureCollector, FixContext, classify
+from torchsetup.build.model import (
+    BuildFailed,
+    BuildPlan,
+    Diagnosis,
+    Event,
+    ProgressChanged,
+    Step,
+    StepFinished,
+    StepStarted,
+)
+from torchsetup.build.plan import WHEEL
+from torchsetup.build.progress import ProgressTracker
+
+__all__ = ["EventCallback", "rerun_command", "run_steps"]
+
+EventCallback = Callable[[Event], None]
+
+
+def rerun_command(plan: BuildPlan) -> str:
+    """The torchsetup command that resumes this build."""
+    parts = ["torchsetup", "build", "--source", str(plan.source.path)]
+    if plan.venv:
+        parts += ["--venv", str(plan.venv)]
+    parts.append("--cuda" if plan.cuda else "--no-cuda")
+    return shlex.join(parts)
+
+
+def run_steps(plan: BuildPlan, on_event: EventCallback) -> None:
+    """Run the plan's steps in order; raise BuildFailed at the first that fails."""
+    plan.log_path.parent.mkdir(parents=True, exist_ok=True)
+    wheel: Path | None = None
+    for step in plan.steps:
+        if step.name == "clone":
+            step.cwd.mkdir(parents=True, exist_ok=True)
+        argv = tuple(str(wheel) if a == WHEEL and wheel else a for a in step.argv)
+        started = time.time()
+        _run_step(plan, step, argv, on_event)
+        if step.name == "build":
+            wheel = _built_wheel(plan, started)
+
+
+def _run_step(plan: BuildPlan, step: Step, argv: tuple[str, ...], on_event: EventCallback) -> None:
+    tracker, seen = ProgressTracker(), FailureCollector()
+    on_event(StepStarted(step))
+
+    def on_line(stream: str, line: str) -> None:
+        seen.feed(line)
+        moved = tracker.feed(line)
+        if moved is not None:
+            on_event(ProgressChanged(step, moved))
+
+    result = runner.run(
+        argv,
+        env={**plan.env_dict(), "PYTHONPATH": None},
+        cwd=step.cwd,
+        on_line=on_line,
+        log_path=plan.log_path,
+        check=False,
+    )
+    on_event(StepFinished(step, result.ok, result.duration_s))
+    if not result.ok:
+        ctx = FixContext(plan.jobs, str(plan.source.path), str(plan.python), rerun_command(plan))
+        diagnosis = classify(seen, ctx, signal_name=result.signal_name)
+        raise BuildFailed(diagnosis, log_path=plan.log_path, build_dir=plan.build_dir)
+
+
+def _built_wheel(plan: BuildPlan, since: float) -> Path:
+    """The torch wheel the build step just wrote into dist/."""
+    wheels = [w for w in plan.dist_dir.glob(plan.wheel_glob) if w.stat().st_mtime >= since - 1]
+    if not wheels:
+        raise BuildFailed(
+            Diagnosis(
+                "no-wheel",
+                f"the build finished but wrote no {plan.wheel_glob} into {plan.dist_dir}",
+                f"read the log: {plan.log_path}",
+            ),
+            log_path=plan.log_path,
+            build_dir=plan.build_dir,
+        )
+    return max(wheels, key=lambda w: w.stat().st_mtime)
