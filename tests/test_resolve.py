@@ -216,7 +216,13 @@ def test_existing_venv_with_other_python_is_refused() -> None:
         resolve(InstallRequest(venv=Path("/v")), ctx)
 
 
-def test_python_37_uses_pip_and_uv_venv() -> None:
+def test_python_37_uses_uv_for_venv_and_install() -> None:
     host = make_host(pythons=("3.11.7", "3.7.16"))
     plan = resolve(InstallRequest(torch="1.9.0", python="3.7"), make_ctx(host))
+    assert (plan.installer, plan.venv_creator) == ("uv", "uv")
+
+
+def test_python_36_installs_with_pip() -> None:
+    host = make_host(pythons=("3.11.7", "3.6.15"))
+    plan = resolve(InstallRequest(torch="1.9.0", python="3.6"), make_ctx(host))
     assert (plan.installer, plan.venv_creator) == ("pip", "uv")

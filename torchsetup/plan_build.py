@@ -19,8 +19,8 @@ __all__ = ["Candidate", "Setting", "build_plan"]
 
 # virtualenv 21 no longer ships pip/setuptools for targets older than 3.9; uv venv --seed does.
 _VIRTUALENV_OLDEST = Version("3.9")
-# uv installs into Python ≥ 3.8 targets; older ones go through pip.
-_UV_OLDEST = Version("3.8")
+# uv installs into Python ≥ 3.7 targets (checked with uv 0.13.9); 3.6 goes through pip.
+_UV_OLDEST = Version("3.7")
 
 
 @dataclass(frozen=True)
