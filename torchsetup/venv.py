@@ -12,20 +12,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.version import Version
 from platformdirs import user_data_path
 
 from torchsetup import runner
 from torchsetup.errors import TorchsetupError, UsageError
+from torchsetup.interpreters import describe, find_interpreters
+from torchsetup.models import Interpreter
 from torchsetup.runner import LineCallback
 
 __all__ = [
     "MARKER",
+    "VenvCreateRequest",
     "VenvInfo",
     "activation_line",
+    "create_for",
     "create_venv",
     "default_root",
     "installed_packages",
     "list_venvs",
+    "pick_interpreter",
     "remove_venv",
     "venv_info",
     "venv_python",
@@ -125,7 +131,7 @@ def _virtualenv(venv: Path, python: str) -> None:
         raise TorchsetupError(f"virtualenv could not create {venv}: {err}") from err
 
 
-def write_marker(venv: Path, torch: str, variant: str) -> None:
+def write_marker(venv: Path, torch: str | None, variant: str | None) -> None:
     """Remember that torchsetup made this venv and what it put in."""
     data = {"torch": torch, "variant": variant, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ")}
     (venv / MARKER).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -188,3 +194,44 @@ def _detect_shell() -> str:
         return str(shellingham.detect_shell()[0])
     except (ImportError, RuntimeError, OSError):  # shellingham: ShellDetectionFailure
         return Path(os.environ.get("SHELL", "sh")).name
+
+
+@dataclass(frozen=True)
+class VenvCreateRequest:
+    """`torchsetup venv create DIR [--python 3.9|PATH]`."""
+
+    path: Path
+    python: str | None = None
+
+
+def pick_interpreter(spec: str | None, env: dict[str, str]) -> Interpreter:
+    """The interpreter `spec` names (3.9 → the newest 3.9.x found; a path → that one)."""
+    if spec and "/" in spec:
+        found = describe("requested", Path(spec))
+        if isinstance(found, str):
+            raise UsageError(f"--python: {found}", hint="torchsetup venv create DIR --python 3.11")
+        return found
+    pythons, _ = find_interpreters(env)
+    if spec is None:
+        return pythons[0]
+    same = [p for p in pythons if p.version.startswith(spec + ".")]
+    if not same:
+        have = ", ".join(sorted({".".join(p.version.split(".")[:2]) for p in pythons}))
+        raise UsageError(
+            f"no Python {spec} found (PATH, pyenv, uv); found: {have}",
+            hint=f"uv python install {spec}",
+        )
+    return max(same, key=lambda p: Version(p.version))
+
+
+def create_for(request: VenvCreateRequest, env: dict[str, str]) -> VenvInfo:
+    """Create a venv for the named interpreter; virtualenv, or uv below Python 3.9."""
+    if venv_version(request.path):
+        raise UsageError(
+            f"{request.path} is already a venv", hint=f"torchsetup venv info {request.path}"
+        )
+    interp = pick_interpreter(request.python, env)
+    creator = "virtualenv" if Version(interp.version) >= Version("3.9") else "uv"
+    create_venv(request.path, interp.path, creator)
+    write_marker(request.path, None, None)
+    return venv_info(request.path)
