@@ -129,7 +129,9 @@ def find_offer(
     if builds:
         return Found(user_offer(facts, builds[0]), builds[0].version, variant), notes
     remote_ok = not where.offline or where.torch_base.startswith("file:")
-    if remote_ok and not where.platform.startswith("macos") and variant in release.variants:
+    if not remote_ok:
+        notes.append(f"{where.torch_base} is skipped (--offline)")
+    elif not where.platform.startswith("macos") and variant in release.variants:
         offer, why = pytorch_offer(release, variant, where.torch_base, facts, probe)
         if offer:
             pin = str(release.version) if variant == "mps" else f"{release.version}+{variant}"

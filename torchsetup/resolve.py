@@ -67,7 +67,7 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
         if found is not None:
             return _plan(request, cand, found, tuple(notes), ctx)
     raise TorchsetupError(
-        "no reachable source has a torch build for this host: " + "; ".join(notes[-3:]),
+        "no reachable source has a torch build for this host: " + "; ".join(notes),
         hint="torchsetup install --find-links DIR   (a folder of wheels), or --index-url URL",
     )
 
