@@ -1,14 +1,78 @@
-"""`torchsetup doctor`: not implemented yet; its issue replaces this module."""
+"""`torchsetup doctor`: does PyTorch work in this interpreter, with the fix for each failure."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
-from torchsetup.cli.common import register_pending
+from torchsetup.cli.common import JSON_HELP, wants_json
 
 __all__ = ["register"]
+
+_EPILOG = """Examples:
+
+  torchsetup doctor                                # the active venv, or this Python
+
+  torchsetup doctor --venv ~/venvs/torch -v        # with details and durations
+
+  torchsetup doctor --check gpu --require-gpu      # CI on a GPU runner
+
+  torchsetup doctor --json | jq '.data.results[] | select(.status=="fail")'
+
+Exit status: 0 nothing failed, 1 a check failed (or warned, with --strict), 2 bad usage.
+"""
+_CHECK_HELP = "Run only this check id or group prefix (repeatable): torch.autograd, gpu, env.shm."
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    register_pending(app, "doctor", "Check that PyTorch works here, with a fix for each failure.")
+    app.command(name="doctor", epilog=_EPILOG)(doctor)
+
+
+def doctor(
+    ctx: typer.Context,
+    # Optional, not `X | None`: Typer evaluates these annotations, and Python 3.9 cannot.
+    python: Annotated[Optional[Path], typer.Option(help="Interpreter to check.")] = None,  # noqa: UP045
+    venv: Annotated[Optional[Path], typer.Option(help="Virtualenv to check.")] = None,  # noqa: UP045
+    check: Annotated[Optional[list[str]], typer.Option(help=_CHECK_HELP)] = None,  # noqa: UP045
+    list_checks: Annotated[bool, typer.Option(help="List the checks and exit.")] = False,
+    core: Annotated[bool, typer.Option(help="Only the core checks (seed + install).")] = False,
+    strict: Annotated[bool, typer.Option(help="Warnings fail the run too.")] = False,
+    require_gpu: Annotated[bool, typer.Option(help="Fail when no GPU works.")] = False,
+    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per probe child.")] = 120.0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Details, durations.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> int:
+    """Check that PyTorch works here: real computation, install integrity, environment, GPU."""
+    from torchsetup import envcheck
+    from torchsetup.report import console, emit
+    from torchsetup.report.doctor import render_check_list, render_doctor
+
+    as_json = wants_json(ctx, json_output)
+    if list_checks:
+        specs = envcheck.list_checks()
+        return emit(
+            "doctor", {"checks": specs}, as_json=as_json, human=lambda _: render_check_list(specs)
+        )
+    request = envcheck.DoctorRequest(
+        python=envcheck.resolve_python(python, venv),
+        check_ids=tuple(check or ()),
+        core_only=core,
+        strict=strict,
+        timeout_s=timeout,
+        require_gpu=require_gpu,
+    )
+    envcheck.select_checks(request.check_ids, request.core_only)  # bad ids: exit 2 before work
+    if as_json:
+        report = envcheck.run_doctor(request)
+    else:
+        with console(stderr=True).status(f"Checking {request.python} …"):
+            report = envcheck.run_doctor(request)
+    if as_json:
+        return emit("doctor", report, as_json=True, human=render_doctor, exit_code=report.exit_code)
+    out = console()
+    out.soft_wrap = not out.is_terminal  # piped into a log: paths and commands stay whole
+    out.print(render_doctor(report, verbose=verbose))
+    return report.exit_code

@@ -1,0 +1,147 @@
+"""GPU work for real: a kernel vs CPU, a cuDNN Conv2d, a 256 MiB allocation, NCCL; and the
+performance figures (info only: a box 10× slower than it should be shows up here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torchsetup.envcheck.checks.base import Check, Context, Verdict, fail, lines, ok, skip, warn
+from torchsetup.envcheck.checks.gpu import GPU_CHECKS as _BASE_GPU_CHECKS
+from torchsetup.envcheck.model import CheckSpec, Fix
+
+__all__ = ["GPU_CHECKS", "PERF_CHECKS"]
+
+_DEBUG = Fix(
+    "re-run the failing check with synchronous CUDA errors to see the call that fails",
+    ("CUDA_LAUNCH_BLOCKING=1 torchsetup doctor --check gpu --verbose",),
+)
+
+
+def _rows(ctx: Context, task: str) -> list[dict[str, Any]]:
+    return list(ctx.data(task).get("devices") or [])
+
+
+def _none(ctx: Context) -> Verdict:
+    if ctx.require_gpu:
+        return fail(
+            "--require-gpu: no GPU is usable by torch",
+            *ctx.nvidia.notes[:3],
+            fix=Fix("see gpu.cuda_build and gpu.driver for why", ("nvidia-smi",)),
+        )
+    return skip("no GPU usable by torch")
+
+
+def _kernel_verdict(ctx: Context) -> Verdict:
+    rows = _rows(ctx, "gpu.kernel")
+    if not rows:
+        return _none(ctx)
+    bad = [r for r in rows if not r.get("close")]
+    if bad:
+        return fail(
+            f"GPU {bad[0]['index']} computed a different result than the CPU "
+            f"(max |Δ| {bad[0]['max_abs_diff']:.3g})",
+            fix=_DEBUG,
+        )
+    worst = max(float(r["max_abs_diff"]) for r in rows)
+    return ok(f"relu(a@b)+sin(a) matches the CPU on {len(rows)} device(s) (max |Δ| {worst:.2g})")
+
+
+def _cudnn_verdict(ctx: Context) -> Verdict:
+    data = ctx.data("gpu.cudnn")
+    rows = _rows(ctx, "gpu.cudnn")
+    if not rows:
+        return skip("no CUDA GPU usable by torch") if data.get("version") else _none(ctx)
+    bad = [r for r in rows if r["max_abs_diff"] > 1e-2 or not r.get("grad_ok")]
+    if bad:
+        return fail(
+            f"Conv2d on GPU {bad[0]['index']} differs from the CPU "
+            f"(max |Δ| {bad[0]['max_abs_diff']:.3g}) or has no finite gradient",
+            fix=_DEBUG,
+        )
+    return ok(
+        f"cuDNN {data.get('version')}: Conv2d forward/backward matches the CPU",
+        *lines([f"loaded: {p}" for p in data.get("libraries") or []]),
+    )
+
+
+def _memory_verdict(ctx: Context) -> Verdict:
+    rows = _rows(ctx, "gpu.memory")
+    if not rows:
+        return _none(ctx)
+    bad = [r for r in rows if not r.get("sum_ok")]
+    if bad:
+        return fail(
+            f"GPU {bad[0]['index']}: a 256 MiB tensor of ones did not sum correctly", fix=_DEBUG
+        )
+    return ok(f"allocated, filled and freed 256 MiB on {len(rows)} device(s)")
+
+
+def _nccl_verdict(ctx: Context) -> Verdict:
+    data = ctx.data("gpu.nccl")
+    if not _rows(ctx, "gpu.kernel") or not ctx.data("torch.import").get("cuda"):
+        return skip("no CUDA GPU usable by torch")
+    if data.get("available"):
+        return ok(f"NCCL {data.get('version') or '(version unknown)'} available")
+    return warn(
+        "NCCL is not available in this build: multi-GPU DistributedDataParallel needs it",
+        fix=Fix("install a Linux CUDA build of torch (they ship NCCL)"),
+    )
+
+
+def _cpu_perf(ctx: Context) -> Verdict:
+    data = ctx.data("perf.cpu_matmul")
+    return ok(
+        f"{data.get('gflops', 0):.1f} GFLOP/s float32 matmul "
+        f"({data.get('n')}×{data.get('n')}, {data.get('threads')} threads)"
+    )
+
+
+def _gpu_perf(ctx: Context) -> Verdict:
+    rows = _rows(ctx, "perf.gpu_matmul")
+    if not rows:
+        return skip("no CUDA GPU usable by torch")
+    return ok(
+        "; ".join(
+            f"GPU {r['index']}: {r['tflops']:.1f} TFLOP/s "
+            f"{str(r['dtype']).replace('torch.', '')} matmul ({r['n']}³)"
+            for r in rows
+        )
+    )
+
+
+def _spec(check_id: str, title: str, group: str = "gpu") -> CheckSpec:
+    return CheckSpec(check_id, title, group, False)
+
+
+GPU_CHECKS: tuple[Check, ...] = (
+    *_BASE_GPU_CHECKS,
+    Check(
+        _spec("gpu.kernel", "A kernel on each GPU matches the CPU"),
+        ("gpu.cuda", "gpu.kernel"),
+        _kernel_verdict,
+    ),
+    Check(
+        _spec("gpu.cudnn", "cuDNN Conv2d forward/backward"),
+        ("gpu.cuda", "gpu.cudnn"),
+        _cudnn_verdict,
+    ),
+    Check(
+        _spec("gpu.memory", "Allocate 256 MiB on each GPU"),
+        ("gpu.cuda", "gpu.memory"),
+        _memory_verdict,
+    ),
+    Check(
+        _spec("gpu.nccl", "NCCL available"), ("gpu.cuda", "gpu.kernel", "gpu.nccl"), _nccl_verdict
+    ),
+)
+
+PERF_CHECKS: tuple[Check, ...] = (
+    Check(
+        _spec("perf.cpu_matmul", "CPU matmul throughput", "perf"), ("perf.cpu_matmul",), _cpu_perf
+    ),
+    Check(
+        _spec("perf.gpu_matmul", "GPU bf16 matmul throughput", "perf"),
+        ("gpu.cuda", "perf.gpu_matmul"),
+        _gpu_perf,
+    ),
+)

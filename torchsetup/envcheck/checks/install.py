@@ -1,0 +1,213 @@
+"""Install integrity: which torch is imported, duplicates, companion pins, numpy, conflicts."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from torchsetup.envcheck.checks.base import (
+    Check,
+    Context,
+    Verdict,
+    fail,
+    lines,
+    ok,
+    pip_install,
+    skip,
+    warn,
+)
+from torchsetup.envcheck.checks.depends import companions_verdict, dependencies_verdict
+from torchsetup.envcheck.model import CheckSpec, Fix
+
+__all__ = ["INSTALL_CHECKS"]
+
+
+def _under(path: str, folder: str) -> bool:
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _torch_dir(ctx: Context) -> str | None:
+    """The torch package folder that `import torch` loads (or would load)."""
+    imported = ctx.data("torch.import").get("file")
+    spec = ctx.data("static.torch_spec").get("spec") or {}
+    origin = imported or spec.get("origin")
+    if origin:
+        return os.path.dirname(str(origin))
+    locations = spec.get("locations") or []
+    return str(locations[0]) if locations else None
+
+
+def _location_verdict(ctx: Context) -> Verdict:
+    py = ctx.data("static.python")
+    where = _torch_dir(ctx)
+    if where is None:
+        return skip("torch is not installed (see torch.import)")
+    others = [
+        os.path.dirname(c["path"])
+        for c in ctx.data("static.torch_spec").get("candidates", [])
+        if os.path.dirname(c["path"]) != where
+    ]
+    also = [f"another torch, shadowed by it: {o}" for o in others]
+    cwd, user_site = str(py.get("cwd", "")), py.get("user_site")
+    pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    pythonpath = [
+        p
+        for p in ctx.data("static.host").get("env", {}).get("PYTHONPATH", "").split(os.pathsep)
+        if p
+    ] or pythonpath
+    if cwd and _under(where, cwd) and not _under(where, str(py.get("prefix"))):
+        return fail(
+            f"torch is imported from the current directory: {where}",
+            *also,
+            fix=Fix(
+                "run Python from another directory (a torch/ folder or source tree in the "
+                "cwd shadows the installed torch)",
+                ("cd ~",),
+            ),
+        )
+    for entry in pythonpath:
+        if _under(where, os.path.abspath(entry)):
+            real = others[0] if others else "the torch installed in the environment"
+            return fail(
+                f"PYTHONPATH entry {entry} shadows torch: {where} is imported instead of {real}",
+                *also,
+                fix=Fix(
+                    f"remove {entry} from PYTHONPATH (or unset it) for this environment",
+                    ("unset PYTHONPATH",),
+                ),
+            )
+    if user_site and _under(where, str(user_site)) and py.get("prefix") != py.get("base_prefix"):
+        return fail(
+            f"torch comes from the user site {where}, not from the venv {py.get('prefix')}",
+            *also,
+            fix=Fix(
+                "stop the user site from shadowing the venv",
+                ("export PYTHONNOUSERSITE=1", "python -m pip uninstall --user torch"),
+            ),
+        )
+    prefix = str(py.get("prefix"))
+    if not _under(where, prefix) and prefix != py.get("base_prefix"):
+        return warn(
+            f"torch comes from outside the venv {prefix}: {where}",
+            *also,
+            fix=Fix("install torch into the venv itself", (pip_install(ctx, "torch"),)),
+        )
+    if others:
+        return warn(
+            f"torch from {where} shadows another copy",
+            *also,
+            fix=Fix("remove the shadowed copy so the two cannot swap places"),
+        )
+    return ok(f"torch is imported from the environment: {where}")
+
+
+def _torch_dists(ctx: Context) -> list[dict[str, Any]]:
+    dists = ctx.data("static.dists").get("dists", [])
+    return [d for d in dists if str(d.get("name", "")).lower() == "torch"]
+
+
+def _duplicates_verdict(ctx: Context) -> Verdict:
+    found = _torch_dists(ctx)
+    if not found:
+        return skip("no torch distribution installed (see torch.import)")
+    rows = [f"torch {d.get('version')} in {d.get('location')}" for d in found]
+    if len(found) == 1:
+        return ok(rows[0])
+    return fail(
+        f"{len(found)} torch distributions on sys.path; the first one wins",
+        *rows,
+        fix=Fix(
+            "uninstall the copies outside the environment, then reinstall torch",
+            (f"{shlex.quote(str(ctx.python))} -m pip uninstall torch",),
+        ),
+    )
+
+
+def _numpy_verdict(ctx: Context) -> Verdict:
+    numpy = next(
+        (
+            d
+            for d in ctx.data("static.dists").get("dists", [])
+            if str(d.get("name", "")).lower() == "numpy"
+        ),
+        None,
+    )
+    torch_version = ctx.torch_version or next(
+        (str(d.get("version")) for d in _torch_dists(ctx)), None
+    )
+    old_torch = _older_than(torch_version, "2.3")
+    pin = "numpy<2" if old_torch else "numpy"
+    if numpy is None:
+        return warn(
+            "numpy is not installed: tensor.numpy() and torch.from_numpy() will fail",
+            fix=Fix("install numpy", (pip_install(ctx, pin),)),
+        )
+    version = str(numpy.get("version"))
+    if old_torch and not _older_than(version, "2"):
+        return fail(
+            f"numpy {version} with torch {torch_version}: torch < 2.3 was built against "
+            "numpy 1.x and cannot use numpy 2 (ABI mismatch)",
+            fix=Fix(
+                "install a numpy 1.x (or upgrade torch to 2.3 or newer)",
+                (pip_install(ctx, "numpy<2"),),
+            ),
+        )
+    runtime = ctx.data("install.numpy")
+    if runtime.get("round_trip_error") or runtime.get("import_error"):
+        error = runtime.get("round_trip_error") or runtime.get("import_error")
+        return fail(
+            f"numpy {version} is installed but does not work with torch: {error}",
+            *lines([f"warning: {w}" for w in runtime.get("warnings", [])]),
+            fix=Fix("reinstall numpy", (pip_install(ctx, "--force-reinstall", pin),)),
+        )
+    if runtime.get("round_trip") == [0, 1, 2]:
+        return ok(f"numpy {version}: torch.from_numpy(...).numpy() round trip works")
+    return ok(f"numpy {version} installed")
+
+
+def _older_than(version: str | None, floor: str) -> bool:
+    if not version:
+        return False
+    try:
+        return Version(version).release < Version(floor).release
+    except InvalidVersion:
+        return False
+
+
+def _spec(check_id: str, title: str) -> CheckSpec:
+    return CheckSpec(check_id, title, "install", True)
+
+
+INSTALL_CHECKS: tuple[Check, ...] = (
+    Check(
+        _spec("install.torch_location", "Where torch is imported from"),
+        ("static.python", "static.torch_spec", "static.host"),
+        _location_verdict,
+        raw=True,
+    ),
+    Check(
+        _spec("install.torch_distributions", "One torch distribution on sys.path"),
+        ("static.dists",),
+        _duplicates_verdict,
+    ),
+    Check(
+        _spec("install.companions", "torchvision / torchaudio match torch"),
+        ("static.dists",),
+        companions_verdict,
+    ),
+    Check(
+        _spec("install.numpy", "numpy present and ABI-compatible"),
+        ("static.dists", "install.numpy"),
+        _numpy_verdict,
+        raw=True,
+    ),
+    Check(
+        _spec("install.dependencies", "No dependency conflicts (pip check)"),
+        ("static.python", "static.dists"),
+        dependencies_verdict,
+    ),
+)

@@ -1,0 +1,189 @@
+"""run_doctor: pick the checks, run the probe groups concurrently, turn facts into verdicts."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from torchsetup.envcheck.checks import CHECKS, Check, Context, Verdict
+from torchsetup.envcheck.checks.base import fail, skip
+from torchsetup.envcheck.checks.fixes import reinstall_torch
+from torchsetup.envcheck.checks.torch_import import failure_details
+from torchsetup.envcheck.execute import Facts, run_groups
+from torchsetup.envcheck.model import (
+    CheckResult,
+    CheckSpec,
+    DoctorReport,
+    DoctorRequest,
+    Fix,
+    Status,
+)
+from torchsetup.errors import EXIT_FAILED, EXIT_OK, UsageError
+from torchsetup.gpus import detect_nvidia
+from torchsetup.models import NvidiaInfo
+
+__all__ = ["list_checks", "resolve_python", "run_doctor", "select_checks"]
+
+# The slow tasks go last: gradcheck pulls in sympy and the first optimizer imports torch._dynamo
+# (seconds on torch 2.x), so a hang there cannot hide the cheap checks' results.
+_LAST = ("perf.cpu_matmul", "torch.autograd.custom_function", "torch.optim.convergence")
+_SHARED = ("torch.import", "gpu.cuda")  # read by many checks; timed under their own ids
+_GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia/version", "/dev/kfd")
+
+
+def list_checks() -> tuple[CheckSpec, ...]:
+    """Every check's spec, in report order."""
+    return tuple(c.spec for c in CHECKS)
+
+
+def select_checks(ids: Sequence[str], core_only: bool = False) -> tuple[Check, ...]:
+    """Checks named by id or dotted prefix ('gpu', 'torch.autograd'); all (or core) if none."""
+    pool = [c for c in CHECKS if c.spec.core or not core_only]
+    if not ids:
+        return tuple(pool)
+    chosen: list[Check] = []
+    for wanted in ids:
+        found = [c for c in pool if c.spec.id == wanted or c.spec.id.startswith(wanted + ".")]
+        if not found:
+            raise UsageError(f"unknown check: {wanted}", hint="torchsetup doctor --list-checks")
+        chosen += [c for c in found if c not in chosen]
+    return tuple(c for c in pool if c in chosen)
+
+
+def resolve_python(
+    python: Path | None, venv: Path | None, env: Mapping[str, str] | None = None
+) -> Path:
+    """--python, else --venv's interpreter, else the active venv's, else this interpreter."""
+    env = os.environ if env is None else env
+    if python is not None and venv is not None:
+        raise UsageError("give --python or --venv, not both", hint="torchsetup doctor --venv DIR")
+    if python is not None:
+        if not python.exists():
+            raise UsageError(f"no such interpreter: {python}", hint="torchsetup host")
+        return python
+    folder = venv or (Path(env["VIRTUAL_ENV"]) if env.get("VIRTUAL_ENV") else None)
+    if folder is None:
+        return Path(sys.executable)
+    for name in ("bin/python", "Scripts/python.exe"):
+        if (folder / name).exists():
+            return folder / name
+    raise UsageError(f"{folder} is not a virtualenv (no bin/python)", hint="torchsetup venv list")
+
+
+def _group_of(task: str) -> str:
+    if task.startswith("static."):
+        return "static"
+    return "gpu" if task.startswith("gpu.") or task == "perf.gpu_matmul" else "torch"
+
+
+def _plan_groups(checks: Sequence[Check], gpu_present: bool) -> list[list[str]]:
+    tasks: list[str] = []
+    for check in checks:
+        tasks += [t for t in check.tasks if t not in tasks]
+    groups: dict[str, list[str]] = {"static": [], "torch": [], "gpu": []}
+    for task in tasks:
+        groups[_group_of(task)].append(task)
+    groups["torch"].sort(
+        key=lambda t: (t != "torch.import", t in _LAST, _LAST.index(t) if t in _LAST else 0)
+    )
+    if groups["gpu"]:
+        groups["gpu"].insert(0, "torch.import")
+        if not gpu_present:
+            groups["gpu"] = []
+    if groups["torch"] and groups["torch"][0] != "torch.import":
+        groups["torch"].insert(0, "torch.import")
+    return [g for g in (groups["torch"], groups["gpu"], groups["static"]) if g]
+
+
+def _gpu_present() -> bool:
+    return sys.platform == "darwin" or any(os.path.exists(p) for p in _GPU_NODES)
+
+
+def run_doctor(request: DoctorRequest) -> DoctorReport:
+    """Run the requested checks against request.python and return every verdict."""
+    started = time.monotonic()
+    checks = select_checks(request.check_ids, request.core_only)
+    wants_gpu = any(c.spec.group == "gpu" or c.spec.id == "perf.gpu_matmul" for c in checks)
+    groups = _plan_groups(checks, _gpu_present())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        nvidia = pool.submit(detect_nvidia, Path("/"), dict(os.environ)) if wants_gpu else None
+        facts = run_groups(request.python, groups, timeout_s=request.timeout_s, cwd=request.cwd)
+        host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
+    ctx = Context(request.python, facts, host_gpu, request.require_gpu)
+    results = tuple(evaluate(check, ctx) for check in checks)
+    return DoctorReport(
+        python=request.python,
+        torch_version=ctx.torch_version or _dist_version(facts),
+        results=results,
+        exit_code=exit_code(results, strict=request.strict),
+        duration_s=time.monotonic() - started,
+        counts={s.value: sum(r.status is s for r in results) for s in Status},
+    )
+
+
+def exit_code(results: Sequence[CheckResult], *, strict: bool) -> int:
+    """1 when any check failed (or warned, under --strict), else 0."""
+    bad = {Status.FAIL, Status.WARN} if strict else {Status.FAIL}
+    return EXIT_FAILED if any(r.status in bad for r in results) else EXIT_OK
+
+
+def _dist_version(facts: Facts) -> str | None:
+    found = facts.get("static.dists")
+    for dist in (found.data or {}).get("dists", []) if found else []:
+        if str(dist.get("name", "")).lower() == "torch":
+            return str(dist.get("version"))
+    return None
+
+
+def evaluate(check: Check, ctx: Context) -> CheckResult:
+    """One check's verdict; a failed probe task or a bug in the verdict becomes a FAIL."""
+    try:
+        verdict = (None if check.raw else _gate(check, ctx)) or check.verdict(ctx)
+    except Exception as err:  # a bug in one verdict must not hide the other checks
+        verdict = fail(
+            f"the check itself failed: {type(err).__name__}: {err}",
+            fix=Fix(
+                "please report this with the JSON output",
+                (f"torchsetup doctor --check {check.spec.id} --json",),
+            ),
+        )
+    own = (
+        [ctx.outcome(check.spec.id)]
+        if ctx.outcome(check.spec.id)
+        else [ctx.outcome(t) for t in check.tasks if t not in _SHARED]
+    )
+    return CheckResult(
+        id=check.spec.id,
+        title=check.spec.title,
+        status=verdict.status,
+        summary=verdict.summary,
+        details=tuple(d for d in verdict.details if d),
+        fix=verdict.fix,
+        duration_s=sum(o.duration_s for o in own if o is not None),
+    )
+
+
+def _gate(check: Check, ctx: Context) -> Verdict | None:
+    for task in check.tasks:
+        outcome = ctx.outcome(task)
+        if outcome is None:
+            continue
+        if task == "torch.import" and not outcome.ok:
+            return skip("needs torch, which did not import (see torch.import)")
+        if outcome.skipped:
+            return skip(outcome.skipped)
+        if not outcome.ok:
+            fix = (
+                reinstall_torch(ctx)
+                if task.startswith("torch.")
+                else Fix(
+                    "re-run this check alone to see the whole error",
+                    (f"torchsetup doctor --check {check.spec.id} --verbose",),
+                )
+            )
+            return fail(f"{task}: {outcome.error}", *failure_details(outcome), fix=fix)
+    return None

@@ -1,0 +1,162 @@
+"""Run probe.py in the target interpreter, one child per group, and survive whatever it does.
+
+A crash (signal), a hang (timeout) or garbage output becomes a TaskOutcome with the reason and
+the last lines of stderr; the tasks that had not run yet are run again in a fresh child.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from torchsetup import runner
+from torchsetup.errors import TorchsetupError
+
+__all__ = ["PROBE_FILES", "Facts", "TaskOutcome", "probe_argv", "run_groups"]
+
+PROBE_DIR = Path(__file__).resolve().parent.parent / "probe"
+PROBE_FILES = tuple(PROBE_DIR / name for name in ("main.py", "seed.py", "gpu.py"))
+MARK = "@@torchsetup "
+_RETRIES = 2
+# `python -c` puts the cwd first on sys.path, as the user's own `python -c "import torch"` does,
+# so a torch/ folder in the cwd shadows torch here too. Python 3.6 must parse this.
+_BOOT = (
+    "import sys\n"
+    "g = {'__name__': 'torchsetup_probe', '__builtins__': __builtins__}\n"
+    "for p in sys.argv.pop(1).split('|'):\n"
+    "    exec(compile(open(p).read(), p, 'exec'), g)\n"
+    "sys.exit(g['main'](sys.argv))\n"
+)
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """What one probe task returned, or why it did not (error, signal, timeout, skip)."""
+
+    task: str
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    trace: str = ""
+    skipped: str | None = None
+    stderr_tail: tuple[str, ...] = ()
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the task ran and returned data."""
+        return self.data is not None
+
+
+Facts = dict[str, TaskOutcome]
+
+
+def probe_argv(python: Path, tasks: Sequence[str]) -> list[str]:
+    """The command that runs `tasks` in the target interpreter."""
+    files = "|".join(str(p) for p in PROBE_FILES)
+    return [str(python), "-c", _BOOT, files, ",".join(tasks)]
+
+
+def run_groups(
+    python: Path, groups: Sequence[Sequence[str]], *, timeout_s: float, cwd: Path | None
+) -> Facts:
+    """Run each group of tasks in its own child, concurrently; every task gets an outcome."""
+    facts: Facts = {}
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        for outcomes in pool.map(lambda g: _run_group(python, g, timeout_s, cwd), groups):
+            facts.update(outcomes)
+    return facts
+
+
+def _run_group(python: Path, tasks: Sequence[str], timeout_s: float, cwd: Path | None) -> Facts:
+    outcomes: Facts = {}
+    pending = list(tasks)
+    for _attempt in range(_RETRIES + 1):
+        if not pending:
+            break
+        blamed = _run_once(python, pending, timeout_s, cwd, outcomes)
+        pending = [t for t in pending if t not in outcomes]
+        if blamed is None or blamed == "torch.import":
+            break
+    for task in pending:
+        outcomes[task] = TaskOutcome(task, skipped=_why_not_run(outcomes))
+    return outcomes
+
+
+def _why_not_run(outcomes: Facts) -> str:
+    imported = outcomes.get("torch.import")
+    if imported is not None and not imported.ok:
+        return "needs torch, which did not import"
+    return "not run: the probe kept dying before it got here"
+
+
+def _run_once(
+    python: Path, tasks: Sequence[str], timeout_s: float, cwd: Path | None, outcomes: Facts
+) -> str | None:
+    """One child; record each finished task; return the task a crash/hang is blamed on."""
+    current: list[str] = []
+
+    def on_line(stream: str, line: str) -> None:
+        if stream != "stdout" or not line.startswith(MARK):
+            return
+        try:
+            event = json.loads(line[len(MARK) :])
+        except ValueError:
+            return
+        if "start" in event:
+            current[:] = [str(event["start"])]
+        elif "done" in event:
+            outcomes[str(event["done"])] = _outcome(event)
+            current.clear()
+
+    try:
+        result = runner.run(
+            probe_argv(python, tasks),
+            timeout=timeout_s,
+            cwd=cwd,
+            on_line=on_line,
+            check=False,
+            tail_lines=400,
+        )
+    except TorchsetupError as err:  # the interpreter itself is missing or not executable
+        for task in tasks:
+            outcomes.setdefault(task, TaskOutcome(task, error=err.message))
+        return None
+    if result.ok and not current:
+        return None
+    blamed = current[0] if current else next((t for t in tasks if t not in outcomes), None)
+    if blamed is None:
+        return None
+    outcomes[blamed] = TaskOutcome(
+        blamed, error=_how(result), stderr_tail=_stderr_tail(result.stderr), duration_s=0.0
+    )
+    return blamed
+
+
+def _outcome(event: dict[str, Any]) -> TaskOutcome:
+    task = str(event["done"])
+    seconds = float(event.get("s") or 0.0)
+    if "skipped" in event:
+        return TaskOutcome(task, skipped=str(event["skipped"]))
+    if event.get("ok"):
+        data = event.get("data")
+        return TaskOutcome(task, data=data if isinstance(data, dict) else {}, duration_s=seconds)
+    return TaskOutcome(
+        task, error=str(event.get("error")), trace=str(event.get("trace", "")), duration_s=seconds
+    )
+
+
+def _how(result: runner.RunResult) -> str:
+    if result.timed_out is not None:
+        return f"the probe timed out after {result.timed_out:g}s"
+    if result.signal_name:
+        return f"the probe was killed by {result.signal_name}"
+    return f"the probe exited with status {result.returncode}"
+
+
+def _stderr_tail(stderr: str, n: int = 8) -> tuple[str, ...]:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return tuple(lines[-n:])

@@ -1,0 +1,1 @@
+"""probe/*.py run inside the target interpreter by file path (see main.py); not imported."""
