@@ -39,9 +39,12 @@ def _tripwire(event: str, args: tuple[object, ...]) -> None:
         if writing and _under_real_home(path):
             _violations.append(f"open({path!r}, {mode!r})")
             raise RealHomeTouched(f"test wrote under the real home: {path}")
-    elif event in _CHANGE_EVENTS and args and _under_real_home(args[0]):
-        _violations.append(f"{event}({args[0]!r})")
-        raise RealHomeTouched(f"test changed the real home: {event} {args[0]}")
+    elif event in _CHANGE_EVENTS and args:
+        # os.symlink(src, dst): only dst is written; src may be a pyenv Python under the real home.
+        written = args[1] if event in ("os.symlink", "os.rename") and len(args) > 1 else args[0]
+        if _under_real_home(written) or (event == "os.rename" and _under_real_home(args[0])):
+            _violations.append(f"{event}({written!r})")
+            raise RealHomeTouched(f"test changed the real home: {event} {written}")
 
 
 sys.addaudithook(_tripwire)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -13,6 +13,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from torchsetup import paths, runner
+from torchsetup.envcheck import DoctorReport, DoctorRequest, run_doctor
 from torchsetup.errors import CommandFailed, TorchsetupError
 from torchsetup.host import detect_host
 from torchsetup.installers import InstallCall, compile_argv, install_argv, uv_bin
@@ -51,7 +52,7 @@ class InstallResult:
     env_command: str
     lock_written: Path | None
     doctor_exit_code: int | None
-    doctor: object | None
+    doctor: DoctorReport | None
     seconds: float
     log_path: Path
 
@@ -80,11 +81,13 @@ def plan_install(request: InstallRequest, env: Mapping[str, str] | None = None) 
         venv_python=venv_version,
         requested_python=requested,
     )
-    plan = resolve(request, ctx)
-    if lock is not None:
-        choice = Choice("source", str(request.from_lock), "the files and hashes in the lock")
-        plan = replace(plan, choices=(*plan.choices, choice), torch=lock.torch)
-    return plan
+    if lock is None:
+        return resolve(request, ctx)
+    # The lock names every file: resolve only picks interpreter, venv and installer.
+    plan = resolve(replace(request, offline=False), ctx)
+    source = Choice("source", str(request.from_lock), "the exact files and sha256 in the lock")
+    choices = tuple(source if c.what == "source" else c for c in plan.choices)
+    return replace(plan, choices=choices, torch=lock.torch, offline=request.offline, notes=())
 
 
 def _requested_interpreter(request: InstallRequest) -> Interpreter | None:
@@ -144,30 +147,26 @@ def _interpreter_path(plan: InstallPlan, emit: EventCallback, log: Path) -> str:
         return plan.interpreter.path
     version = plan.python_version
     emit("step", f"installing Python {version} with uv (no installed interpreter fits)")
-    runner.run([uv_bin(), "python", "install", version], on_line=_lines(emit), log_path=log)
+    _run_installer([uv_bin(), "python", "install", version], emit, log)
     found = runner.run([uv_bin(), "python", "find", version], log_path=log)
     return found.stdout.strip().splitlines()[-1]
 
 
-def _call(plan: InstallPlan, **kwargs: object) -> InstallCall:
+def _call(plan: InstallPlan, requirements: tuple[str, ...] = ()) -> InstallCall:
     return InstallCall(
         installer=plan.installer,
         python=venv_python(plan.venv),
+        requirements=requirements,
         offer=plan.offer,
         constraints=plan.constraints,
         offline=plan.offline,
-        **kwargs,  # type: ignore[arg-type]  # the remaining InstallCall fields
     )
 
 
 def _install(plan: InstallPlan, emit: EventCallback, log: Path) -> Path | None:
     if plan.from_lock is None and plan.lock is None:
         emit("step", f"installing {' '.join(plan.requirements)} with {plan.installer}")
-        runner.run(
-            install_argv(_call(plan, requirements=plan.requirements)),
-            on_line=_lines(emit),
-            log_path=log,
-        )
+        _run_installer(install_argv(_call(plan, requirements=plan.requirements)), emit, log)
         return None
     if plan.from_lock is not None:
         lock = read_lock(plan.from_lock)
@@ -182,15 +181,25 @@ def _install(plan: InstallPlan, emit: EventCallback, log: Path) -> Path | None:
 
 def _compile_lock(plan: InstallPlan, emit: EventCallback, log: Path) -> Lock:
     emit("step", "resolving exact files and hashes (uv pip compile)")
-    out = plan.venv / ".torchsetup-pylock.toml"
-    argv = compile_argv(_call(plan, installer="uv"), out)
-    runner.run(argv, stdin="\n".join(plan.requirements) + "\n", on_line=_lines(emit), log_path=log)
+    with tempfile.TemporaryDirectory(prefix="torchsetup-lock-") as tmp:
+        out = Path(tmp) / "pylock.toml"  # uv insists on this name for the PEP 751 format
+        argv = compile_argv(_call(plan), out)
+        stdin = "\n".join(plan.requirements) + "\n"
+        _run_installer(argv, emit, log, stdin=stdin)
+        text = out.read_text(encoding="utf-8")
+    return lock_from_pylock(text, plan.python_version, plan.torch, plan.variant)
+
+
+def _run_installer(
+    argv: list[str], emit: EventCallback, log: Path, stdin: str | None = None
+) -> None:
+    """Run uv/pip; a failure becomes one line saying why, with the log for the rest."""
     try:
-        return lock_from_pylock(
-            out.read_text(encoding="utf-8"), plan.python_version, plan.torch, plan.variant
-        )
-    finally:
-        out.unlink(missing_ok=True)
+        runner.run(argv, on_line=_lines(emit), log_path=log, stdin=stdin)
+    except CommandFailed as err:
+        raise TorchsetupError(
+            f"{Path(argv[0]).name} failed: {_why(err)}", hint=f"less {log}", log_path=log
+        ) from err
 
 
 def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Path) -> None:
@@ -230,14 +239,9 @@ def _why(err: CommandFailed) -> str:
     return (hits or lines or [err.how()])[-1]
 
 
-def _doctor(plan: InstallPlan, emit: EventCallback) -> tuple[object | None, int | None]:
+def _doctor(plan: InstallPlan, emit: EventCallback) -> tuple[DoctorReport | None, int | None]:
     if not plan.doctor:
         return None, None
-    try:
-        envcheck = importlib.import_module("torchsetup.envcheck")
-    except ImportError:
-        return None, None  # the doctor (branch `doctor`) is not part of this build yet
     emit("step", "checking the new venv (torchsetup doctor, core checks)")
-    request = envcheck.DoctorRequest(python=venv_python(plan.venv), core_only=True)
-    report = envcheck.run_doctor(request)
-    return report, int(report.exit_code)
+    report = run_doctor(DoctorRequest(python=venv_python(plan.venv), core_only=True))
+    return report, report.exit_code

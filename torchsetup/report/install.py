@@ -37,12 +37,9 @@ def render_result(result: Any) -> RenderableType:
         ),
     ]
     if result.doctor is not None:
-        try:
-            from torchsetup.report.doctor import render_doctor  # type: ignore[import-not-found,unused-ignore]
+        from torchsetup.report.doctor import render_doctor
 
-            lines.append(render_doctor(result.doctor))
-        except ImportError:
-            pass
+        lines.append(render_doctor(result.doctor))
     if result.doctor_exit_code not in (None, 0):
         lines.append(Text("the doctor found problems (see above)", style="bold red"))
     if result.lock_written:
