@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from torchsetup.models import (
     CpuInfo,
     CudaToolkit,
@@ -75,3 +77,15 @@ def make_ctx(
         venv_root=Path("/venvs"),
         venv_python=known.get,
     )
+
+
+@pytest.fixture(autouse=True)
+def shared_caches(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """uv's cache and virtualenv's app-data shared by the session (a temp HOME starts cold)."""
+    root = tmp_path_factory.getbasetemp() / "shared-caches"
+    root.mkdir(exist_ok=True)
+    monkeypatch.setenv("UV_CACHE_DIR", str(root / "uv"))
+    monkeypatch.setenv("VIRTUALENV_APP_DATA", str(root / "virtualenv"))
+    return root

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
 from tests.wheels import make_wheel
 from torchsetup import runner
 from torchsetup.cli import run_cli
@@ -20,31 +21,23 @@ needs_local_torch = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
-def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One uv cache for the whole session: the big wheel is unpacked once."""
-    return tmp_path_factory.mktemp("uv-cache")
-
-
 @pytest.fixture
-def machine_pip(home: Path, uv_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def machine_pip(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This machine's pip setup, in the temp HOME: find-links /opt/wheels + the file:// mirror."""
     conf = home / ".config" / "pip" / "pip.conf"
     conf.parent.mkdir(parents=True)
     conf.write_text(
         "[global]\nfind-links = /opt/wheels\nextra-index-url = file:///opt/pypi/simple\n"
     )
-    monkeypatch.setenv("UV_CACHE_DIR", str(uv_cache))
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     return conf
 
 
 @pytest.fixture
-def isolated_pip(uv_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_pip(monkeypatch: pytest.MonkeyPatch) -> None:
     """No pip configuration at all: only the sources a test passes."""
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
-    monkeypatch.setenv("UV_CACHE_DIR", str(uv_cache))
 
 
 def _install(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
 from torchsetup import runner
 from torchsetup.cli import run_cli
 from torchsetup.errors import UsageError
@@ -29,6 +30,7 @@ def test_virtualenv_creates_a_venv_with_pip(tmp_path: Path) -> None:
     assert "pip" in installed_packages(tmp_path / "v")
 
 
+@pytest.mark.network  # uv venv --seed fetches pip for 3.7 from the index
 @pytest.mark.skipif(not PY37.exists(), reason="pyenv 3.7 is missing")
 def test_uv_creates_a_seeded_venv_for_python37(tmp_path: Path) -> None:
     create_venv(tmp_path / "v", str(PY37), "uv")
