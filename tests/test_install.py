@@ -199,3 +199,38 @@ def test_torch_190_on_python37_from_pypi(
         [str(venv_python(tmp_path / "v")), "-c", "import torch; print(torch.__version__)"]
     )
     assert version.stdout.strip() == "1.9.0+cu102"
+
+
+def test_restore_puts_back_an_existing_venvs_packages(
+    isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from torchsetup.install import _restore, plan_install
+    from torchsetup.installers import uv_bin
+    from torchsetup.plan import InstallRequest
+
+    wh = tmp_path / "wh"
+    make_wheel(wh, "torch", "2.12.1+cpu")
+    make_wheel(wh, "torch", "2.13.0+cpu")
+    make_wheel(wh, "extra-pkg", "1.0")
+    venv = tmp_path / "v"
+    common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
+    assert _install(capsys, "--torch", "2.12.1", *common)[0] == 0
+    before = installed_packages(venv)
+    request = InstallRequest(torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True)
+    plan = plan_install(request)
+    runner.run(
+        [
+            uv_bin(),
+            "pip",
+            "install",
+            "--python",
+            str(venv_python(venv)),
+            "--offline",
+            "--find-links",
+            str(wh),
+            "torch==2.13.0+cpu",
+            "extra-pkg==1.0",
+        ]
+    )
+    _restore(plan, before, tmp_path / "log")
+    assert installed_packages(venv) == before

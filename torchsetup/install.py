@@ -107,6 +107,7 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
     log = paths.new_log_path("install")
     started = time.monotonic()
     created = False
+    before = installed_packages(plan.venv) if plan.venv_exists else None
     try:
         python = _interpreter_path(plan, emit, log)
         if not plan.venv_exists:
@@ -122,6 +123,8 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
     except BaseException:
         if created and plan.venv.exists():
             shutil.rmtree(plan.venv, ignore_errors=True)
+        elif before is not None:
+            _restore(plan, before, log)
         raise
     save_record(SetupRecord(str(plan.venv), str(venv_python(plan.venv)), plan.torch, plan.variant))
     return InstallResult(
@@ -136,6 +139,22 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
         seconds=time.monotonic() - started,
         log_path=log,
     )
+
+
+def _restore(plan: InstallPlan, before: dict[str, str], log: Path) -> None:
+    """Put a pre-existing venv's packages back as they were (best effort, from uv's cache)."""
+    after = installed_packages(plan.venv)
+    added = sorted(set(after) - set(before))
+    changed = [f"{n}=={v}" for n, v in sorted(before.items()) if after.get(n) != v]
+    python = ["--python", str(venv_python(plan.venv))]
+    try:
+        if added:
+            runner.run([uv_bin(), "pip", "uninstall", *python, *added], log_path=log)
+        if changed:
+            call = replace(_call(plan, tuple(changed)), installer="uv")
+            runner.run([*install_argv(call), "--no-deps"], log_path=log)
+    except TorchsetupError:
+        pass  # the original error is what the user must see; the log has this one
 
 
 def _lines(emit: EventCallback) -> runner.LineCallback:

@@ -51,7 +51,8 @@ class ResolveContext:
 def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     """Pick torch version, variant, interpreter, source, installer and venv for this host."""
     _check_names(request, ctx.data)
-    notes: list[str] = list(ctx.sources.notes)
+    notes: list[str] = [*ctx.sources.notes, *_constraint_notes(request, ctx)]
+    tried: list[str] = []
     for cand in _candidates(request, ctx):
         where = Where(
             (request.torch_index or ctx.data.index_base).rstrip("/"),
@@ -65,11 +66,27 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
         if found is None and cand.variant == "cpu" and request.torch:
             found = _pypi_build_on_cpu(cand, where, ctx, notes)
         if found is not None:
+            if tried:
+                shown = ", ".join(tried[:4]) + (" …" if len(tried) > 4 else "")
+                notes.append(f"no reachable source has {shown}")
             return _plan(request, cand, found, tuple(notes), ctx)
+        tried.append(f"{cand.release.version}+{cand.variant}")
     raise TorchsetupError(
         "no reachable source has a torch build for this host: " + "; ".join(notes),
         hint="torchsetup install --find-links DIR   (a folder of wheels), or --index-url URL",
     )
+
+
+def _constraint_notes(request: InstallRequest, ctx: ResolveContext) -> list[str]:
+    spec = ctx.sources.torch_constraint
+    if request.torch or not spec:
+        return []
+    newer = [r for r in ctx.data.newest_first if not SpecifierSet(spec).contains(r.version)]
+    if not newer:
+        return []
+    origin = ctx.sources.pip.origin.get("constraint", "your pip configuration")
+    names = ", ".join(str(r.version) for r in newer[:3]) + (" …" if len(newer) > 3 else "")
+    return [f"your pip constraint torch{spec} ({origin}) excludes {names}"]
 
 
 def _check_names(request: InstallRequest, data: ReleaseData) -> None:
