@@ -234,3 +234,25 @@ def test_restore_puts_back_an_existing_venvs_packages(
     )
     _restore(plan, before, tmp_path / "log")
     assert installed_packages(venv) == before
+
+
+@needs_local_torch
+def test_ctrl_c_during_install_removes_the_new_venv(machine_pip: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    venv = tmp_path / "v"
+    env = dict(os.environ, UV_CACHE_DIR=str(tmp_path / "cold-cache"), PYTHONPATH=os.getcwd())
+    argv = [sys.executable, "-m", "torchsetup", "install", "--torch", "2.13.0"]
+    argv += ["--venv", str(venv), "--no-doctor"]
+    with subprocess.Popen(
+        argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    ) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # a cold cache makes uv take seconds: interrupt it mid-install
+            if line.startswith("→ installing"):
+                proc.send_signal(signal.SIGINT)
+                break
+        assert proc.wait(timeout=120) == 130
+    assert not venv.exists()
