@@ -256,3 +256,29 @@ def test_ctrl_c_during_install_removes_the_new_venv(machine_pip: Path, tmp_path:
                 break
         assert proc.wait(timeout=120) == 130
     assert not venv.exists()
+
+
+def test_pip_backend_installs_and_locks_the_same_way(
+    isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu")
+    lock = tmp_path / "p.lock"
+    common = ("--find-links", str(tmp_path / "wh"), "--offline", "--no-doctor", "--torch", "2.13.0")
+    code, doc, _ = _install(
+        capsys, "--venv", str(tmp_path / "a"), "--installer", "pip", "--lock", str(lock), *common
+    )
+    assert code == 0, doc["errors"]
+    assert doc["data"]["plan"]["installer"] == "pip"
+    code, doc, _ = _install(
+        capsys,
+        "--venv",
+        str(tmp_path / "b"),
+        "--installer",
+        "pip",
+        "--from-lock",
+        str(lock),
+        "--offline",
+        "--no-doctor",
+    )
+    assert code == 0, doc["errors"]
+    assert installed_packages(tmp_path / "b")["torch"] == "2.13.0+cpu"
