@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from torchsetup.cli.common import JSON_HELP, wants_json
+from torchsetup.plan import InstallRequest
 
 __all__ = ["register"]
 
@@ -60,7 +61,6 @@ def install(
 ) -> int:
     """Install the right PyTorch for this machine into a virtualenv, and say why."""
     from torchsetup.errors import UsageError
-    from torchsetup.plan import InstallRequest
 
     if lock and from_lock:
         raise UsageError(
@@ -91,13 +91,13 @@ def install(
     return _run(request, wants_json(ctx, json_output))
 
 
-def _run(request: object, as_json: bool) -> int:
+def _run(request: InstallRequest, as_json: bool) -> int:
     from torchsetup.install import execute, plan_install
     from torchsetup.report import console, emit
     from torchsetup.report.install import render_plan, render_result
 
-    plan = plan_install(request)  # type: ignore[arg-type]
-    if getattr(request, "dry_run", False):
+    plan = plan_install(request)
+    if request.dry_run:
         return emit("install", plan, as_json=as_json, human=render_plan)
     err = console(stderr=True)
     if not as_json:
