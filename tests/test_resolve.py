@@ -24,6 +24,11 @@ PYTORCH = "https://download.pytorch.org/whl"
         (None, (), ("3.11.7",), None, "2.15.0+cpu", "cpu"),
         ("570.86", ("12.0",), ("3.11.7",), "2.7.1", "2.7.1+cu128", "cu128"),
         ("570.86", ("6.1",), ("3.11.7",), "2.8.0", "2.8.0+cu126", "cu126"),
+        ("580.65.06", ("6.1",), ("3.11.7",), None, "2.15.0+cu126", "cu126"),
+        ("570.86", ("12.0",), ("3.11.7",), None, "2.11.0+cu128", "cu128"),
+        ("580.65.06", ("12.0",), ("3.11.7",), None, "2.15.0+cu132", "cu132"),
+        ("570.86", ("12.0",), ("3.11.7",), "2.6.0", "2.6.0+cpu", "cpu"),
+        ("550.54.14", ("8.0", "6.1"), ("3.11.7",), "2.13.0", "2.13.0+cu126", "cu126"),
     ],
 )
 def test_auto_variant_table(
@@ -51,7 +56,10 @@ def test_sm61_reason_names_the_builds_without_it() -> None:
     host = make_host(driver="535.104.05", sms=("6.1",))
     plan = resolve(InstallRequest(), make_ctx(host))
     variant = next(c for c in plan.choices if c.what == "variant")
-    assert "sm_61 is not in the cu130/cu132 builds" in variant.reason or "too old" in variant.reason
+    assert variant.reason == (
+        "cu126: driver 535.104.05, GPU sm_61; driver 535.104.05 is too old for cu130/cu132 "
+        "(needs ≥ 580); sm_61 is not in the cu130/cu132 builds"
+    )
 
 
 def test_macos_arm64_gets_pypi_build() -> None:

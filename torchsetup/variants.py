@@ -79,7 +79,7 @@ def best_cuda(
     driver = Version(driver_text)
     too_new = [b for b in release.cuda if b.min_driver > driver]
     allowed = [b for b in release.cuda if b.min_driver <= driver]
-    missing_arch = [b for b in allowed if not all(b.runs_on(c) for c in capabilities)]
+    missing_arch = [b for b in release.cuda if not all(b.runs_on(c) for c in capabilities)]
     fitting = [b for b in allowed if b not in missing_arch]
     why: list[str] = []
     if too_new:
