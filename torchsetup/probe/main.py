@@ -251,7 +251,6 @@ def torch_import():
         "git_version": getattr(version, "git_version", None),
         "debug": getattr(version, "debug", None),
         "cpu_capability": capability,
-        "num_threads": torch.get_num_threads(),
         "warnings": [str(w.message).splitlines()[0] for w in caught][:10],
         "libraries": loaded_libraries(),
     }

@@ -112,6 +112,13 @@ def _torch_dists(ctx: Context) -> list[dict[str, Any]]:
 
 def _duplicates_verdict(ctx: Context) -> Verdict:
     found = _torch_dists(ctx)
+    where = _torch_dir(ctx)
+    if not found and where:
+        return warn(
+            f"torch at {where} has no distribution metadata (copied in, or a source tree):"
+            " pip cannot see, upgrade or uninstall it",
+            fix=Fix("remove the folder and install torch properly", (pip_install(ctx, "torch"),)),
+        )
     if not found:
         return skip("no torch distribution installed (see torch.import)")
     rows = [f"torch {d.get('version')} in {d.get('location')}" for d in found]
@@ -191,7 +198,7 @@ INSTALL_CHECKS: tuple[Check, ...] = (
     ),
     Check(
         _spec("install.torch_distributions", "One torch distribution on sys.path"),
-        ("static.dists",),
+        ("static.dists", "static.torch_spec"),
         _duplicates_verdict,
     ),
     Check(
