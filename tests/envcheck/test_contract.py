@@ -105,3 +105,20 @@ def test_missing_interpreter_is_a_usage_error(tmp_path: Path, cli: Cli) -> None:
     done = cli("doctor", "--python", str(tmp_path / "nope"))
     assert done.returncode == 2
     assert "no such interpreter" in done.stderr
+
+
+def test_doctor_needs_only_typer_rich_and_packaging(torch_venv: Path) -> None:
+    # A GPU box may have just these (plus torch): block the other dependencies outright.
+    blocked = ["platformdirs", "virtualenv", "filelock", "shellingham", "uv", "pynvml"]
+    code = (
+        "import sys\n"
+        f"for name in {blocked!r}: sys.modules[name] = None\n"
+        "from torchsetup.cli import run_cli\n"
+        f"sys.exit(run_cli(['doctor', '--venv', {str(torch_venv)!r}, '--check', 'env.shm']))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        ["python", "-c", code], cwd=root, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "/dev/shm size" in done.stdout
