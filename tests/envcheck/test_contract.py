@@ -109,7 +109,7 @@ def test_missing_interpreter_is_a_usage_error(tmp_path: Path, cli: Cli) -> None:
 
 def test_doctor_needs_only_typer_rich_and_packaging(torch_venv: Path) -> None:
     # A GPU box may have just these (plus torch): block the other dependencies outright.
-    blocked = ["platformdirs", "virtualenv", "filelock", "shellingham", "uv", "pynvml"]
+    blocked = ["platformdirs", "virtualenv", "filelock", "uv", "pynvml"]  # typer brings shellingham
     code = (
         "import sys\n"
         f"for name in {blocked!r}: sys.modules[name] = None\n"
