@@ -119,3 +119,23 @@ def test_no_torch_fails_with_the_install_command(make_venv: MakeVenv) -> None:
     assert result.fix is not None
     assert result.fix.commands[0] == f"torchsetup install --venv {venv}"
     assert report.exit_code == 1
+
+
+def test_torch_folder_in_the_cwd_shadows_the_install(torch_venv: Path, tmp_path: Path) -> None:
+    fake = fake_package(tmp_path / "project", "torch", "__version__ = '0.0.1'\n")
+    request = DoctorRequest(
+        python_of(torch_venv), check_ids=("install.torch_location",), cwd=tmp_path / "project"
+    )
+    result = _result(run_doctor(request), "install.torch_location")
+    assert result.status is Status.FAIL
+    assert result.summary == f"torch is imported from the current directory: {fake}"
+
+
+def test_torch_whose_import_dies_of_sigill_points_at_the_cpu(make_venv: MakeVenv) -> None:
+    venv = make_venv()
+    site = next((venv / "lib").glob("python3.*/site-packages"))
+    fake_package(site, "torch", "import os, signal\nos.kill(os.getpid(), signal.SIGILL)\n")
+    result = _result(_doctor(python_of(venv), "torch.import"), "torch.import")
+    assert result.summary == "import torch crashed: was killed by SIGILL"
+    assert result.fix is not None
+    assert "AVX" in result.fix.text
