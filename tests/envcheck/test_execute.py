@@ -51,3 +51,15 @@ def test_probe_keeps_the_users_environment(
     facts = run_groups(python_of(make_venv()), [["static.host"]], timeout_s=60, cwd=None)
     assert facts["static.host"].data is not None
     assert facts["static.host"].data["env"]["OMP_NUM_THREADS"] == "3"
+
+
+def test_a_hang_is_not_retried_and_the_rest_say_why(make_venv: MakeVenv) -> None:
+    venv = make_venv()
+    body = "import time\nint32 = 'int32'\ndef tensor(*a, **k):\n    time.sleep(600)\n"
+    fake_package(next((venv / "lib").glob("python3.*/site-packages")), "torch", body)
+    tasks = ["torch.import", "torch.tensor.dtypes", "torch.tensor.indexing"]
+    facts = run_groups(python_of(venv), [tasks], timeout_s=3, cwd=None)
+    assert facts["torch.tensor.dtypes"].error == "the probe timed out after 3s"
+    assert facts["torch.tensor.indexing"].skipped == (
+        "not run: the probe timed out in torch.tensor.dtypes"
+    )

@@ -52,43 +52,10 @@ def _location_verdict(ctx: Context) -> Verdict:
         if os.path.dirname(c["path"]) != where
     ]
     also = [f"another torch, shadowed by it: {o}" for o in others]
-    cwd, user_site = str(py.get("cwd", "")), py.get("user_site")
-    pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    pythonpath = [
-        p
-        for p in ctx.data("static.host").get("env", {}).get("PYTHONPATH", "").split(os.pathsep)
-        if p
-    ] or pythonpath
-    if cwd and _under(where, cwd) and not _under(where, str(py.get("prefix"))):
-        return fail(
-            f"torch is imported from the current directory: {where}",
-            *also,
-            fix=Fix(
-                "run Python from another directory (a torch/ folder or source tree in the "
-                "cwd shadows the installed torch)",
-                ("cd ~",),
-            ),
-        )
-    for entry in pythonpath:
-        if _under(where, os.path.abspath(entry)):
-            real = others[0] if others else "the torch installed in the environment"
-            return fail(
-                f"PYTHONPATH entry {entry} shadows torch: {where} is imported instead of {real}",
-                *also,
-                fix=Fix(
-                    f"remove {entry} from PYTHONPATH (or unset it) for this environment",
-                    ("unset PYTHONPATH",),
-                ),
-            )
-    if user_site and _under(where, str(user_site)) and py.get("prefix") != py.get("base_prefix"):
-        return fail(
-            f"torch comes from the user site {where}, not from the venv {py.get('prefix')}",
-            *also,
-            fix=Fix(
-                "stop the user site from shadowing the venv",
-                ("export PYTHONNOUSERSITE=1", "python -m pip uninstall --user torch"),
-            ),
-        )
+    shadow = _shadowing(ctx, where, others)
+    if shadow is not None:
+        summary, fix = shadow
+        return fail(summary, *also, fix=fix)
     prefix = str(py.get("prefix"))
     if not _under(where, prefix) and prefix != py.get("base_prefix"):
         return warn(
@@ -103,6 +70,37 @@ def _location_verdict(ctx: Context) -> Verdict:
             fix=Fix("remove the shadowed copy so the two cannot swap places"),
         )
     return ok(f"torch is imported from the environment: {where}")
+
+
+def _shadowing(ctx: Context, where: str, others: list[str]) -> tuple[str, Fix] | None:
+    """Why `where` wins over the installed torch: the cwd, PYTHONPATH or the user site."""
+    py = ctx.data("static.python")
+    prefix, user_site = str(py.get("prefix")), py.get("user_site")
+    real = others[0] if others else "the torch installed in the environment"
+    cwd = str(py.get("cwd") or "")
+    if cwd and _under(where, cwd) and not _under(where, prefix):
+        return f"torch is imported from the current directory: {where}", Fix(
+            "run Python from another directory (a torch/ folder or source tree in the cwd "
+            "shadows the installed torch)",
+            ("cd ~",),
+        )
+    pythonpath = ctx.data("static.host").get("env", {}).get("PYTHONPATH", "")
+    for entry in (p for p in pythonpath.split(os.pathsep) if p):
+        if _under(where, entry):
+            return (
+                f"PYTHONPATH entry {entry} shadows torch: {where} is imported instead of {real}",
+                Fix(
+                    f"remove {entry} from PYTHONPATH (or unset it) for this environment",
+                    ("unset PYTHONPATH",),
+                ),
+            )
+    in_venv = prefix != py.get("base_prefix")
+    if user_site and _under(where, str(user_site)) and (in_venv or others):
+        return f"torch comes from the user site {where}, not from {real}", Fix(
+            "stop the user site from shadowing the environment",
+            ("export PYTHONNOUSERSITE=1", f"{ctx.python} -m pip uninstall --user torch"),
+        )
+    return None
 
 
 def _torch_dists(ctx: Context) -> list[dict[str, Any]]:
