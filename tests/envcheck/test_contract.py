@@ -77,7 +77,8 @@ def test_report_json_envelope_and_result_fields(torch_venv: Path, cli: Cli) -> N
 def test_fix_serialises_as_text_and_commands() -> None:
     from torchsetup.report import to_jsonable
 
-    result = verdict("install.numpy", context(static__dists={"dists": []}))
+    dists = {"dists": [{"name": "torch", "version": "2.13.0"}]}
+    result = verdict("install.numpy", context(static__dists=dists))
     assert set(to_jsonable(result)["fix"]) == {"text", "commands"}
 
 

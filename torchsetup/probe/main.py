@@ -266,7 +266,7 @@ def _torch():
 def run_task(name):
     emit({"start": name})
     if name in NEEDS_TORCH and "torch" not in _STATE:
-        emit({"done": name, "skipped": "torch did not import"})
+        emit({"done": name, "skipped": "needs torch, which did not import (see torch.import)"})
         return
     started = time.time()
     try:

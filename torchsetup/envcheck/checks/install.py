@@ -144,6 +144,8 @@ def _numpy_verdict(ctx: Context) -> Verdict:
     torch_version = ctx.torch_version or next(
         (str(d.get("version")) for d in _torch_dists(ctx)), None
     )
+    if torch_version is None and _torch_dir(ctx) is None:
+        return skip("torch is not installed (see torch.import)")
     old_torch = _older_than(torch_version, "2.3")
     pin = "numpy<2" if old_torch else "numpy"
     if numpy is None:
@@ -206,7 +208,7 @@ INSTALL_CHECKS: tuple[Check, ...] = (
     ),
     Check(
         _spec("install.numpy", "numpy present and ABI-compatible"),
-        ("static.dists", "install.numpy"),
+        ("static.dists", "static.torch_spec", "install.numpy"),
         _numpy_verdict,
         raw=True,
     ),
