@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from packaging.version import Version
 
@@ -83,3 +85,14 @@ def test_newer_cuda_builds_never_gain_old_architectures_within_a_release() -> No
         builds = sorted(release.cuda, key=lambda b: b.cuda)
         lows = [min(b.sm) for b in builds]
         assert lows == sorted(lows), release.version
+
+
+def test_shipped_json_is_what_the_generator_writes() -> None:
+    import json
+    import runpy
+    from importlib import resources
+
+    root = Path(__file__).resolve().parents[1]
+    generator = runpy.run_path(str(root / "tools" / "make_releases.py"))
+    shipped = resources.files("torchsetup").joinpath("data/releases.json").read_text("utf-8")
+    assert json.loads(shipped) == generator["build_doc"]()

@@ -175,8 +175,9 @@ def _release(row: tuple) -> dict:
     return out
 
 
-def main() -> None:
-    doc = {
+def build_doc() -> dict:
+    """The whole releases.json document."""
+    return {
         "schema": 1,
         "source": "shared/reference/install.md (research 2026-11-26); "
         "regenerate with tools/make_releases.py",
@@ -188,6 +189,11 @@ def main() -> None:
         "rocm_archs": ROCM,
         "releases": [_release(r) for r in ROWS],
     }
+
+
+def main() -> None:
+    """Write torchsetup/data/releases.json."""
+    doc = build_doc()
     target = Path(__file__).resolve().parents[1] / "torchsetup" / "data" / "releases.json"
     target.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
