@@ -191,6 +191,9 @@ def test_cpu_host_prefers_local_cpu_build_over_newer_cuda_build() -> None:
     plan = resolve(InstallRequest(), make_ctx(make_host(), sources, unreachable=(PYTORCH,)))
     assert (plan.torch, plan.offer.label) == ("2.13.0+cpu", "/opt/wheels")
     assert any("unreachable" in n for n in plan.notes)
+    assert any(
+        n.startswith("torch 2.14.1 is at hand only as PyPI's CUDA build") for n in plan.notes
+    )
 
 
 def test_pinned_version_without_cpu_build_takes_pypi_build_and_says_size() -> None:
@@ -234,3 +237,15 @@ def test_python_36_installs_with_pip() -> None:
     host = make_host(pythons=("3.11.7", "3.6.15"))
     plan = resolve(InstallRequest(torch="1.9.0", python="3.6"), make_ctx(host))
     assert (plan.installer, plan.venv_creator) == ("pip", "uv")
+
+
+def test_python_path_is_used_when_it_fits() -> None:
+    from dataclasses import replace
+
+    from torchsetup.models import Interpreter
+
+    py = Interpreter("/opt/py39/bin/python", "3.9.18", 64, "CPython", "requested")
+    ctx = replace(make_ctx(make_host()), requested_python=py)
+    plan = resolve(InstallRequest(torch="1.9.0", python="/opt/py39/bin/python"), ctx)
+    assert plan.interpreter == py
+    assert next(c for c in plan.choices if c.what == "python").reason.startswith("asked for")

@@ -12,7 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from torchsetup.errors import EXIT_USAGE, TorchsetupError, UsageError
 from torchsetup.models import HostFacts, Interpreter
-from torchsetup.offers import Found, Probe, Where, find_offer
+from torchsetup.offers import Found, Probe, Where, find_offer, user_builds
 from torchsetup.plan import Choice, InstallPlan, InstallRequest, SourceFacts
 from torchsetup.plan_build import Candidate, Setting, build_plan
 from torchsetup.releases import Release, ReleaseData
@@ -71,10 +71,26 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
                 notes.append(f"no reachable source has {shown}")
             return _plan(request, cand, found, tuple(notes), ctx)
         tried.append(f"{cand.release.version}+{cand.variant}")
+        gpu_host = ctx.host.nvidia.driver_version or ctx.host.rocm.gfx_archs
+        if cand.variant == "cpu" and not request.torch and not gpu_host:
+            notes.extend(_cuda_only_note(cand, where, ctx))
     raise TorchsetupError(
         "no reachable source has a torch build for this host: " + "; ".join(notes),
         hint="torchsetup install --find-links DIR   (a folder of wheels), or --index-url URL",
     )
+
+
+def _cuda_only_note(cand: Candidate, where: Where, ctx: ResolveContext) -> list[str]:
+    """Say so when a newer release is at hand only as PyPI's CUDA build (DESIGN: size matters)."""
+    release = cand.release
+    if not user_builds(release, release.pypi_build, ctx.sources, where.python, where.platform):
+        return []
+    size = f"≈{release.pypi_mb} MB" if release.pypi_mb else "a CUDA-sized wheel"
+    return [
+        f"torch {release.version} is at hand only as PyPI's CUDA build (+{release.pypi_build}, "
+        f"{size} plus NVIDIA wheels); this CPU-only host gets the newest +cpu build instead "
+        f"(--torch {release.version} takes it anyway)"
+    ]
 
 
 def _constraint_notes(request: InstallRequest, ctx: ResolveContext) -> list[str]:
