@@ -53,6 +53,12 @@ def build_plan(
     venv, exists, venv_why = _venv(request, cand, found, s)
     installer, installer_why = _installer(request, py, s.sources)
     creator = "virtualenv" if py >= _VIRTUALENV_OLDEST else "uv"
+    if not exists:
+        venv_why += (
+            ", made by virtualenv"
+            if creator == "virtualenv"
+            else f", made by `uv venv --seed` (virtualenv 21 cannot seed pip for {py})"
+        )
     choices = (
         Choice("torch", found.torch, _torch_reason(request, release, s.first_release)),
         *(c if c.what != "variant" else _variant_choice(c, found) for c in cand.reasons),
