@@ -249,3 +249,17 @@ def test_python_path_is_used_when_it_fits() -> None:
     plan = resolve(InstallRequest(torch="1.9.0", python="/opt/py39/bin/python"), ctx)
     assert plan.interpreter == py
     assert next(c for c in plan.choices if c.what == "python").reason.startswith("asked for")
+
+
+def test_no_index_in_pip_config_reaches_the_install_command() -> None:
+    pip = PipSettings(find_links=("/opt/wheels",), no_index=True)
+    sources = make_sources((_LOCAL,), pip)
+    plan = resolve(InstallRequest(torch="2.13.0"), make_ctx(make_host(), sources))
+    assert plan.offer.no_index
+    assert "--no-index" in plan.pip_command
+
+
+def test_aarch64_pypi_build_is_cpu_before_2_11() -> None:
+    host = make_host(arch="aarch64")
+    plan = resolve(InstallRequest(torch="2.10.0"), make_ctx(host, unreachable=(PYTORCH,)))
+    assert (plan.torch, plan.offer.kind) == ("2.10.0", "pypi")

@@ -38,6 +38,8 @@ def _source_args(call: InstallCall) -> list[str]:
         args += ["--index-url", offer.index_url]
     for url in offer.extra_index_urls:
         args += ["--extra-index-url", url]
+    if offer.no_index:
+        args.append("--no-index")
     for link in offer.find_links:
         args += ["--find-links", link]
     for path in call.constraints:

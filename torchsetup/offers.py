@@ -58,7 +58,9 @@ def user_builds(
 
 def _pypi_variant(release: Release, platform: str) -> str:
     """The variant of a file with no local tag: PyPI's build (CUDA on Linux x86_64 from 1.9)."""
-    if platform == "linux-x86_64":
+    # PyPI's aarch64 wheels are CPU-only through 2.10 and CUDA 13 builds from 2.11 (install.md §c1).
+    aarch64_cuda = platform == "linux-aarch64" and release.version >= Version("2.11")
+    if platform == "linux-x86_64" or aarch64_cuda:
         return release.pypi_build
     return "mps" if platform == "macos-arm64" else "cpu"
 
@@ -72,6 +74,7 @@ def user_offer(facts: SourceFacts, build: TorchBuild, extra: tuple[str, ...] = (
         find_links=(*extra, *pip.find_links),
         index_url=pip.index_url,
         extra_index_urls=pip.extra_index_urls,
+        no_index=pip.no_index,
     )
 
 

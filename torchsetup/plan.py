@@ -81,6 +81,7 @@ class Offer:
     find_links: tuple[str, ...] = ()
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
+    no_index: bool = False  # the user's pip config says no-index: only find-links
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,8 @@ def pip_command(requirements: tuple[str, ...], offer: Offer, constraints: tuple[
         argv += ["--index-url", offer.index_url]
     for url in offer.extra_index_urls:
         argv += ["--extra-index-url", url]
+    if offer.no_index:
+        argv.append("--no-index")
     for link in offer.find_links:
         argv += ["-f", link]
     for path in constraints:
