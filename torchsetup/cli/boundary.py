@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from torchsetup import __version__, paths
+from torchsetup import __version__
 from torchsetup.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, TorchsetupError
 
 __all__ = ["run_guarded"]
@@ -94,6 +94,8 @@ def _fail(command: str, as_json: bool, err: TorchsetupError) -> int:
 
 def _write_crash_log(args: Sequence[str], err: BaseException) -> Path:
     """Versions, the command line and the traceback, ready to paste into an issue."""
+    from torchsetup import paths  # platformdirs: only needed here (a bare GPU box may lack it)
+
     path = paths.log_dir() / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
     body = (
         f"torchsetup {__version__}\n"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+import threading
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from torchsetup.cli.common import JSON_HELP, wants_json
+
+if TYPE_CHECKING:
+    from torchsetup.envcheck import DoctorReport
 
 __all__ = ["register"]
 
@@ -47,15 +53,10 @@ def doctor(
 ) -> int:
     """Check that PyTorch works here: real computation, install integrity, environment, GPU."""
     from torchsetup import envcheck
-    from torchsetup.report import console, emit
-    from torchsetup.report.doctor import render_check_list, render_doctor
 
     as_json = wants_json(ctx, json_output)
     if list_checks:
-        specs = envcheck.list_checks()
-        return emit(
-            "doctor", {"checks": specs}, as_json=as_json, human=lambda _: render_check_list(specs)
-        )
+        return _list(as_json)
     request = envcheck.DoctorRequest(
         python=envcheck.resolve_python(python, venv),
         check_ids=tuple(check or ()),
@@ -65,11 +66,35 @@ def doctor(
         require_gpu=require_gpu,
     )
     envcheck.select_checks(request.check_ids, request.core_only)  # bad ids: exit 2 before work
-    if as_json:
+    # rich's import (for the output) overlaps the probes instead of following them
+    warm = threading.Thread(target=importlib.import_module, args=("torchsetup.report.doctor",))
+    warm.start()
+    if as_json or not sys.stderr.isatty():
         report = envcheck.run_doctor(request)
     else:
+        from torchsetup.report import console
+
         with console(stderr=True).status(f"Checking {request.python} …"):
             report = envcheck.run_doctor(request)
+    warm.join()
+    return _show(report, as_json=as_json, verbose=verbose)
+
+
+def _list(as_json: bool) -> int:
+    from torchsetup.envcheck import list_checks
+    from torchsetup.report import emit
+    from torchsetup.report.doctor import render_check_list
+
+    specs = list_checks()
+    return emit(
+        "doctor", {"checks": specs}, as_json=as_json, human=lambda _: render_check_list(specs)
+    )
+
+
+def _show(report: DoctorReport, *, as_json: bool, verbose: bool) -> int:
+    from torchsetup.report import console, emit
+    from torchsetup.report.doctor import render_doctor
+
     if as_json:
         return emit("doctor", report, as_json=True, human=render_doctor, exit_code=report.exit_code)
     out = console()

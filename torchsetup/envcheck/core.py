@@ -108,9 +108,11 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
     started = time.monotonic()
     checks = select_checks(request.check_ids, request.core_only)
     wants_gpu = any(c.spec.group == "gpu" or c.spec.id == "perf.gpu_matmul" for c in checks)
-    groups = _plan_groups(checks, _gpu_present())
+    present = _gpu_present()
+    groups = _plan_groups(checks, present)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        nvidia = pool.submit(detect_nvidia, Path("/"), dict(os.environ)) if wants_gpu else None
+        probe_host = wants_gpu and present  # no device nodes: no GPU torch could use anyway
+        nvidia = pool.submit(detect_nvidia, Path("/"), dict(os.environ)) if probe_host else None
         facts = run_groups(request.python, groups, timeout_s=request.timeout_s, cwd=request.cwd)
         host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
     ctx = Context(request.python, facts, host_gpu, request.require_gpu)

@@ -79,17 +79,24 @@ def _run_group(python: Path, tasks: Sequence[str], timeout_s: float, cwd: Path |
             break
         blamed = _run_once(python, pending, timeout_s, cwd, outcomes)
         pending = [t for t in pending if t not in outcomes]
-        if blamed is None or blamed == "torch.import":
-            break
+        if blamed is None or blamed == "torch.import" or _timed_out(outcomes[blamed]):
+            break  # a hang would likely hang again: one timeout per group is enough
     for task in pending:
         outcomes[task] = TaskOutcome(task, skipped=_why_not_run(outcomes))
     return outcomes
+
+
+def _timed_out(outcome: TaskOutcome) -> bool:
+    return str(outcome.error).startswith("the probe timed out")
 
 
 def _why_not_run(outcomes: Facts) -> str:
     imported = outcomes.get("torch.import")
     if imported is not None and not imported.ok:
         return "needs torch, which did not import"
+    hung = next((o.task for o in outcomes.values() if _timed_out(o)), None)
+    if hung is not None:
+        return f"not run: the probe timed out in {hung}"
     return "not run: the probe kept dying before it got here"
 
 

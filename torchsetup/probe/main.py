@@ -251,7 +251,6 @@ def torch_import():
         "git_version": getattr(version, "git_version", None),
         "debug": getattr(version, "debug", None),
         "cpu_capability": capability,
-        "num_threads": torch.get_num_threads(),
         "warnings": [str(w.message).splitlines()[0] for w in caught][:10],
         "libraries": loaded_libraries(),
     }
@@ -267,7 +266,7 @@ def _torch():
 def run_task(name):
     emit({"start": name})
     if name in NEEDS_TORCH and "torch" not in _STATE:
-        emit({"done": name, "skipped": "torch did not import"})
+        emit({"done": name, "skipped": "needs torch, which did not import (see torch.import)"})
         return
     started = time.time()
     try:

@@ -36,9 +36,13 @@ def _devices(ctx: Context) -> list[dict[str, Any]]:
 
 
 def install_fix(ctx: Context, why: str) -> Fix:
-    """Reinstall torch as the CUDA variant this driver and these GPUs can run."""
-    variant = variant_for(_capability(ctx) or "8.0", ctx.nvidia.driver_version) or "cu126"
+    """Reinstall torch as the CUDA variant this driver and these GPUs can run: this torch
+    release's variant when one fits, else any variant (install then picks the torch)."""
+    cap, driver = _capability(ctx) or "8.0", ctx.nvidia.driver_version
     version = (ctx.torch_version or "").split("+")[0]
+    variant = variant_for(cap, driver, version or None)
+    if variant is None:
+        version, variant = "", variant_for(cap, driver) or "cu126"
     pin = f"torch=={version}" if version else "torch"
     return Fix(
         f"{why}: install the {variant} build",
@@ -153,7 +157,7 @@ def _arch_verdict(ctx: Context) -> Verdict:
     for index, name, cap in rows:
         if not arch_supported(str(cap), arch_list):
             sm = "sm_" + str(cap).replace(".", "")
-            variant = variant_for(str(cap), ctx.nvidia.driver_version)
+            variant = variant_for(str(cap), ctx.nvidia.driver_version, ctx.torch_version)
             use = f"; use {variant}" if variant else ""
             return fail(
                 f"GPU {index} {name}: {sm} not in this build{use}",

@@ -52,43 +52,10 @@ def _location_verdict(ctx: Context) -> Verdict:
         if os.path.dirname(c["path"]) != where
     ]
     also = [f"another torch, shadowed by it: {o}" for o in others]
-    cwd, user_site = str(py.get("cwd", "")), py.get("user_site")
-    pythonpath = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    pythonpath = [
-        p
-        for p in ctx.data("static.host").get("env", {}).get("PYTHONPATH", "").split(os.pathsep)
-        if p
-    ] or pythonpath
-    if cwd and _under(where, cwd) and not _under(where, str(py.get("prefix"))):
-        return fail(
-            f"torch is imported from the current directory: {where}",
-            *also,
-            fix=Fix(
-                "run Python from another directory (a torch/ folder or source tree in the "
-                "cwd shadows the installed torch)",
-                ("cd ~",),
-            ),
-        )
-    for entry in pythonpath:
-        if _under(where, os.path.abspath(entry)):
-            real = others[0] if others else "the torch installed in the environment"
-            return fail(
-                f"PYTHONPATH entry {entry} shadows torch: {where} is imported instead of {real}",
-                *also,
-                fix=Fix(
-                    f"remove {entry} from PYTHONPATH (or unset it) for this environment",
-                    ("unset PYTHONPATH",),
-                ),
-            )
-    if user_site and _under(where, str(user_site)) and py.get("prefix") != py.get("base_prefix"):
-        return fail(
-            f"torch comes from the user site {where}, not from the venv {py.get('prefix')}",
-            *also,
-            fix=Fix(
-                "stop the user site from shadowing the venv",
-                ("export PYTHONNOUSERSITE=1", "python -m pip uninstall --user torch"),
-            ),
-        )
+    shadow = _shadowing(ctx, where, others)
+    if shadow is not None:
+        summary, fix = shadow
+        return fail(summary, *also, fix=fix)
     prefix = str(py.get("prefix"))
     if not _under(where, prefix) and prefix != py.get("base_prefix"):
         return warn(
@@ -105,6 +72,37 @@ def _location_verdict(ctx: Context) -> Verdict:
     return ok(f"torch is imported from the environment: {where}")
 
 
+def _shadowing(ctx: Context, where: str, others: list[str]) -> tuple[str, Fix] | None:
+    """Why `where` wins over the installed torch: the cwd, PYTHONPATH or the user site."""
+    py = ctx.data("static.python")
+    prefix, user_site = str(py.get("prefix")), py.get("user_site")
+    real = others[0] if others else "the torch installed in the environment"
+    cwd = str(py.get("cwd") or "")
+    if cwd and _under(where, cwd) and not _under(where, prefix):
+        return f"torch is imported from the current directory: {where}", Fix(
+            "run Python from another directory (a torch/ folder or source tree in the cwd "
+            "shadows the installed torch)",
+            ("cd ~",),
+        )
+    pythonpath = ctx.data("static.host").get("env", {}).get("PYTHONPATH", "")
+    for entry in (p for p in pythonpath.split(os.pathsep) if p):
+        if _under(where, entry):
+            return (
+                f"PYTHONPATH entry {entry} shadows torch: {where} is imported instead of {real}",
+                Fix(
+                    f"remove {entry} from PYTHONPATH (or unset it) for this environment",
+                    ("unset PYTHONPATH",),
+                ),
+            )
+    in_venv = prefix != py.get("base_prefix")
+    if user_site and _under(where, str(user_site)) and (in_venv or others):
+        return f"torch comes from the user site {where}, not from {real}", Fix(
+            "stop the user site from shadowing the environment",
+            ("export PYTHONNOUSERSITE=1", f"{ctx.python} -m pip uninstall --user torch"),
+        )
+    return None
+
+
 def _torch_dists(ctx: Context) -> list[dict[str, Any]]:
     dists = ctx.data("static.dists").get("dists", [])
     return [d for d in dists if str(d.get("name", "")).lower() == "torch"]
@@ -112,6 +110,13 @@ def _torch_dists(ctx: Context) -> list[dict[str, Any]]:
 
 def _duplicates_verdict(ctx: Context) -> Verdict:
     found = _torch_dists(ctx)
+    where = _torch_dir(ctx)
+    if not found and where:
+        return warn(
+            f"torch at {where} has no distribution metadata (copied in, or a source tree):"
+            " pip cannot see, upgrade or uninstall it",
+            fix=Fix("remove the folder and install torch properly", (pip_install(ctx, "torch"),)),
+        )
     if not found:
         return skip("no torch distribution installed (see torch.import)")
     rows = [f"torch {d.get('version')} in {d.get('location')}" for d in found]
@@ -139,6 +144,8 @@ def _numpy_verdict(ctx: Context) -> Verdict:
     torch_version = ctx.torch_version or next(
         (str(d.get("version")) for d in _torch_dists(ctx)), None
     )
+    if torch_version is None and _torch_dir(ctx) is None:
+        return skip("torch is not installed (see torch.import)")
     old_torch = _older_than(torch_version, "2.3")
     pin = "numpy<2" if old_torch else "numpy"
     if numpy is None:
@@ -191,7 +198,7 @@ INSTALL_CHECKS: tuple[Check, ...] = (
     ),
     Check(
         _spec("install.torch_distributions", "One torch distribution on sys.path"),
-        ("static.dists",),
+        ("static.dists", "static.torch_spec"),
         _duplicates_verdict,
     ),
     Check(
@@ -201,7 +208,7 @@ INSTALL_CHECKS: tuple[Check, ...] = (
     ),
     Check(
         _spec("install.numpy", "numpy present and ABI-compatible"),
-        ("static.dists", "install.numpy"),
+        ("static.dists", "static.torch_spec", "install.numpy"),
         _numpy_verdict,
         raw=True,
     ),

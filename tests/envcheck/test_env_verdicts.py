@@ -1,0 +1,139 @@
+"""Environment and install verdicts on scripted probe facts (states this machine is not in)."""
+
+from __future__ import annotations
+
+from tests.envcheck.scripted import context, verdict
+from torchsetup.envcheck import Status
+
+SITE = "/v/lib/python3.11/site-packages"
+TORCH = {"version": "2.8.0+cu128", "cuda": "12.8", "file": f"{SITE}/torch/__init__.py"}
+
+
+def _host(**env: str) -> dict[str, object]:
+    return {
+        "env": env,
+        "shm_bytes": 64 << 20,
+        "cpu_flags": ["sse4_2"],
+        "cpu_count": 8,
+        "usable_cpus": 8,
+    }
+
+
+def test_cudnn_loaded_from_ld_library_path_fails() -> None:
+    libs = [f"{SITE}/nvidia/cublas/lib/libcublas.so.12", "/usr/local/cuda/lib64/libcudnn.so.9"]
+    ctx = context(
+        static__host=_host(LD_LIBRARY_PATH="/usr/local/cuda/lib64:/opt/lib"),
+        torch__import={**TORCH, "libraries": libs},
+    )
+    result = verdict("env.cuda_libraries", ctx)
+    assert result.status is Status.FAIL
+    assert result.summary.startswith("libcudnn.so.9 is loaded from /usr/local/cuda/lib64")
+    assert result.fix is not None
+    assert result.fix.commands == ("export LD_LIBRARY_PATH=/opt/lib",)
+
+
+def test_cuda_libs_from_the_wheel_pass() -> None:
+    libs = [f"{SITE}/nvidia/cudnn/lib/libcudnn.so.9"]
+    ctx = context(
+        static__host=_host(LD_LIBRARY_PATH="/usr/local/cuda/lib64"),
+        torch__import={**TORCH, "libraries": libs},
+    )
+    assert verdict("env.cuda_libraries", ctx).status is Status.OK
+
+
+def test_small_dev_shm_warns_with_the_docker_flag() -> None:
+    result = verdict("env.shm", context(static__host=_host()))
+    assert result.status is Status.WARN
+    assert result.summary.startswith("/dev/shm is 64 MiB")
+    assert result.fix is not None
+    assert "--shm-size" in result.fix.commands[0]
+
+
+def test_cpu_without_avx_fails() -> None:
+    ctx = context(static__host=_host(), static__python={"machine": "x86_64"})
+    assert verdict("env.cpu_isa", ctx).status is Status.FAIL
+
+
+def test_glibc_older_than_the_wheel_fails() -> None:
+    dists = {
+        "dists": [
+            {
+                "name": "torch",
+                "version": "2.13.0",
+                "wheel_tags": ["cp311-cp311-manylinux_2_28_x86_64"],
+            }
+        ]
+    }
+    ctx = context(static__python={"libc": ["glibc", "2.17"]}, static__dists=dists)
+    result = verdict("env.glibc", ctx)
+    assert result.status is Status.FAIL
+    assert result.summary == "glibc 2.17 is older than the 2.28 torch's wheel needs"
+
+
+def test_oversubscribed_threads_warn() -> None:
+    ctx = context(static__host=_host(OMP_NUM_THREADS="64"), env__threads={"num_threads": 64})
+    result = verdict("env.threads", ctx)
+    assert result.status is Status.WARN
+    assert result.fix is not None
+    assert result.fix.commands == ("export OMP_NUM_THREADS=8",)
+
+
+def test_two_openmp_runtimes_warn() -> None:
+    libs = [f"{SITE}/torch/lib/libgomp.so.1", "/opt/conda/lib/libiomp5.so"]
+    ctx = context(static__host=_host(), torch__import={**TORCH, "libraries": libs})
+    result = verdict("env.openmp", ctx)
+    assert result.status is Status.WARN
+    assert result.summary == "2 OpenMP runtimes loaded: threads can clash or abort"
+
+
+def test_numpy2_with_torch_before_23_fails_with_numpy_below_2() -> None:
+    dists = {
+        "dists": [
+            {"name": "torch", "version": "2.1.2"},
+            {"name": "numpy", "version": "2.0.2"},
+            {"name": "pip", "version": "24.0"},
+        ]
+    }
+    ctx = context(static__dists=dists, torch__import={"version": "2.1.2"})
+    result = verdict("install.numpy", ctx)
+    assert result.status is Status.FAIL
+    assert result.fix is not None
+    assert result.fix.commands == ("/venv/bin/python -m pip install 'numpy<2'",)
+
+
+def test_two_torch_distributions_fail() -> None:
+    dists = {
+        "dists": [
+            {"name": "torch", "version": "2.13.0", "location": "/home/u/.local/lib"},
+            {"name": "torch", "version": "2.9.0", "location": SITE},
+        ]
+    }
+    result = verdict("install.torch_distributions", context(static__dists=dists))
+    assert result.status is Status.FAIL
+    assert result.details == ("torch 2.13.0 in /home/u/.local/lib", f"torch 2.9.0 in {SITE}")
+
+
+def test_unmet_requirement_fails_like_pip_check() -> None:
+    dists = {
+        "dists": [
+            {"name": "torch", "version": "2.13.0", "requires": ["sympy>=1.13.3"]},
+            {"name": "sympy", "version": "1.12"},
+        ]
+    }
+    result = verdict("install.dependencies", context(static__dists=dists))
+    assert result.status is Status.FAIL
+    assert result.summary == (
+        "1 unmet requirement(s): torch 2.13.0 requires sympy>=1.13.3, but 1.12 is installed"
+    )
+
+
+def test_companion_built_for_another_variant_fails() -> None:
+    dists = {
+        "dists": [
+            {"name": "torch", "version": "2.13.0+cpu"},
+            {"name": "torchvision", "version": "0.28.0+cu126", "requires": ["torch==2.13.0"]},
+        ]
+    }
+    result = verdict("install.companions", context(static__dists=dists))
+    assert result.status is Status.FAIL
+    assert result.summary == "torchvision 0.28.0+cu126 is a +cu126 build, torch 2.13.0+cpu is +cpu"

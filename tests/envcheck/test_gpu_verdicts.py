@@ -1,0 +1,167 @@
+"""GPU logic on scripted probe outputs: the GPUs this machine does not have."""
+
+from __future__ import annotations
+
+from tests.envcheck.scripted import CU128_ARCHS, context, device, gpu, verdict
+from torchsetup.envcheck import Status
+
+TORCH_CU128 = {
+    "version": "2.8.0+cu128",
+    "cuda": "12.8",
+    "hip": None,
+    "file": "/v/torch/__init__.py",
+}
+TORCH_CPU = {"version": "2.13.0+cpu", "cuda": None, "hip": None, "file": "/v/torch/__init__.py"}
+
+
+def _cuda(*devices: dict[str, object], archs: list[str] = CU128_ARCHS) -> dict[str, object]:
+    return {
+        "cuda": "12.8",
+        "available": bool(devices),
+        "device_count": len(devices),
+        "devices": list(devices),
+        "arch_list": archs,
+        "warnings": [],
+    }
+
+
+def test_pascal_gpu_on_a_cu128_build_fails_naming_cu126() -> None:
+    ctx = context(
+        driver="550.54.14",
+        gpus=(gpu("6.1"),),
+        torch__import=TORCH_CU128,
+        gpu__cuda=_cuda(device("6.1")),
+    )
+    result = verdict("gpu.arch", ctx)
+    assert result.status is Status.FAIL
+    assert result.summary == "GPU 0 NVIDIA GeForce GTX 1080 Ti: sm_61 not in this build; use cu126"
+    assert result.fix is not None
+    assert "--index-url https://download.pytorch.org/whl/cu126" in result.fix.commands[1]
+
+
+def test_ampere_gpu_runs_sm80_code_from_a_cu128_build() -> None:
+    ctx = context(
+        driver="550.54.14",
+        gpus=(gpu("8.6", "RTX 3090"),),
+        torch__import=TORCH_CU128,
+        gpu__cuda=_cuda(device("8.6", "RTX 3090")),
+    )
+    assert verdict("gpu.arch", ctx).status is Status.OK
+
+
+def test_driver_470_is_too_old_for_cuda_12_and_no_torch_28_build_fits() -> None:
+    ctx = context(driver="470.82.01", gpus=(gpu("8.6", "RTX 3090"),), torch__import=TORCH_CU128)
+    result = verdict("gpu.driver", ctx)
+    assert result.status is Status.FAIL
+    assert result.summary == "driver 470.82.01 is too old for torch's CUDA 12.8 (needs ≥ 525.60.13)"
+    assert result.fix is not None
+    assert result.fix.commands[0] == "torchsetup install --variant cu118"
+
+
+def test_driver_550_with_a_cu130_build_gets_the_same_releases_cu128() -> None:
+    torch = {**TORCH_CU128, "cuda": "13.0", "version": "2.11.0+cu130"}
+    ctx = context(driver="550.54.14", gpus=(gpu("8.9", "L4"),), torch__import=torch)
+    result = verdict("gpu.driver", ctx)
+    assert result.status is Status.FAIL
+    assert result.fix is not None
+    assert result.fix.commands[0] == "torchsetup install --variant cu128 --torch 2.11.0"
+
+
+def test_driver_580_runs_cuda_13() -> None:
+    torch = {**TORCH_CU128, "cuda": "13.0", "version": "2.11.0+cu130"}
+    ctx = context(driver="580.65.06", gpus=(gpu("9.0", "H100"),), torch__import=torch)
+    assert verdict("gpu.driver", ctx).status is Status.OK
+
+
+def test_cpu_only_wheel_on_a_gpu_machine_fails_with_the_cuda_install_command() -> None:
+    ctx = context(
+        driver="580.65.06",
+        gpus=(gpu("9.0", "NVIDIA H100"),),
+        torch__import=TORCH_CPU,
+        gpu__cuda=_cuda(archs=[]),
+    )
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert result.summary == "CPU-only torch 2.13.0+cpu on a machine with NVIDIA H100"
+    assert result.fix is not None
+    assert result.fix.commands == (
+        "torchsetup install --variant cu132 --torch 2.13.0",
+        "/venv/bin/python -m pip install --force-reinstall torch==2.13.0 "
+        "--index-url https://download.pytorch.org/whl/cu132",
+    )
+
+
+def test_no_gpu_is_a_skip() -> None:
+    ctx = context(torch__import=TORCH_CPU)
+    assert verdict("gpu.cuda_build", ctx).status is Status.SKIP
+
+
+def test_no_gpu_fails_under_require_gpu() -> None:
+    ctx = context(torch__import=TORCH_CPU, require_gpu=True)
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert result.summary.startswith("--require-gpu")
+
+
+def test_cuda_build_that_sees_no_gpu_fails_with_torchs_warning() -> None:
+    cuda = {**_cuda(), "warnings": ["CUDA initialization: CUDA unknown error - this may be due"]}
+    ctx = context(driver="550.54.14", gpus=(gpu("8.6"),), torch__import=TORCH_CU128, gpu__cuda=cuda)
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert result.fix is not None
+    assert "nvidia_uvm" in result.fix.commands[0]
+
+
+def test_gpu_kernel_that_disagrees_with_the_cpu_fails() -> None:
+    ctx = context(
+        torch__import=TORCH_CU128,
+        gpu__cuda=_cuda(device("9.0", "H100")),
+        gpu__kernel={"devices": [{"index": 0, "max_abs_diff": 3.5, "close": False}]},
+    )
+    result = verdict("gpu.kernel", ctx)
+    assert result.status is Status.FAIL
+    assert "max |Δ| 3.5" in result.summary
+
+
+def test_working_gpu_passes_kernel_cudnn_memory_nccl() -> None:
+    ctx = context(
+        torch__import=TORCH_CU128,
+        gpu__cuda=_cuda(device("9.0", "H100")),
+        gpu__kernel={"devices": [{"index": 0, "max_abs_diff": 1e-5, "close": True}]},
+        gpu__cudnn={
+            "version": 91002,
+            "devices": [{"index": 0, "max_abs_diff": 1e-4, "grad_ok": True}],
+        },
+        gpu__memory={"devices": [{"index": 0, "sum_ok": True, "bytes": 1 << 28}]},
+        gpu__nccl={"available": True, "version": "2.27.3"},
+    )
+    statuses = [
+        verdict(i, ctx).status for i in ("gpu.kernel", "gpu.cudnn", "gpu.memory", "gpu.nccl")
+    ]
+    assert statuses == [Status.OK] * 4
+
+
+def test_gpu_matmul_reports_tflops() -> None:
+    ctx = context(
+        torch__import=TORCH_CU128,
+        gpu__cuda=_cuda(device("9.0", "H100")),
+        perf__gpu_matmul={
+            "devices": [{"index": 0, "dtype": "torch.bfloat16", "n": 4096, "tflops": 612.3}]
+        },
+    )
+    assert verdict("perf.gpu_matmul", ctx).summary == "GPU 0: 612.3 TFLOP/s bfloat16 matmul (4096³)"
+
+
+def test_rocm_gfx_target_missing_from_the_build_fails() -> None:
+    torch = {"version": "2.9.0+rocm6.4", "cuda": None, "hip": "6.4", "file": "/v/t.py"}
+    cuda = {
+        "available": True,
+        "device_count": 1,
+        "arch_list": ["gfx90a", "gfx942"],
+        "devices": [
+            {"index": 0, "name": "Radeon", "capability": [11, 0], "gcn_arch": "gfx1103:xnack-"}
+        ],
+    }
+    result = verdict("gpu.arch", context(torch__import=torch, gpu__cuda=cuda))
+    assert result.status is Status.FAIL
+    assert "gfx1103 not in this ROCm build" in result.summary
