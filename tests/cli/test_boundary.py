@@ -75,7 +75,7 @@ def _app_raising(exc: BaseException) -> typer.Typer:
 
 def test_torchsetup_error_exits_with_its_code(capsys: pytest.CaptureFixture[str]) -> None:
     app = _app_raising(TorchsetupError("no wheel fits", hint="torchsetup install --variant cpu"))
-    assert run_guarded(typer.main.get_command(app), ["boom"]) == 1
+    assert run_guarded(lambda: typer.main.get_command(app), ["boom"]) == 1
     assert (
         capsys.readouterr().err == "error: no wheel fits\nhint: torchsetup install --variant cpu\n"
     )
@@ -85,7 +85,7 @@ def test_unexpected_exception_exits_3_with_a_crash_log(
     capsys: pytest.CaptureFixture[str], home: Path
 ) -> None:
     app = _app_raising(ValueError("a bug"))
-    assert run_guarded(typer.main.get_command(app), ["boom"]) == 3
+    assert run_guarded(lambda: typer.main.get_command(app), ["boom"]) == 3
     err = capsys.readouterr().err
     assert err.startswith("error: internal error: ValueError: a bug\n")
     log = Path(err.split("crash log: ")[1].strip())
@@ -98,4 +98,14 @@ def test_unexpected_exception_exits_3_with_a_crash_log(
 
 def test_ctrl_c_exits_130() -> None:
     app = _app_raising(KeyboardInterrupt())
-    assert run_guarded(typer.main.get_command(app), ["boom"]) == 130
+    assert run_guarded(lambda: typer.main.get_command(app), ["boom"]) == 130
+
+
+def test_a_command_that_cannot_be_built_is_an_internal_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken() -> None:
+        raise TypeError("unsupported operand type(s) for |: 'type' and 'NoneType'")
+
+    assert run_guarded(broken, ["host"]) == 3
+    assert "crash log: " in capsys.readouterr().err

@@ -54,7 +54,7 @@ for _module in (install, build, env, venv, doctor, host):
 def run_cli(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on argv (default sys.argv[1:]) and return the exit code; never raises."""
     args = list(sys.argv[1:] if argv is None else argv)
-    return run_guarded(typer.main.get_command(app), args)
+    return run_guarded(lambda: typer.main.get_command(app), args)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

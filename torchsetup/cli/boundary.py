@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +29,13 @@ _ClickException: type[Exception] = next(
 )
 
 
-def run_guarded(command: Any, args: Sequence[str]) -> int:
-    """Invoke the click command on args; turn every way it can end into an exit code."""
+def run_guarded(make_command: Callable[[], Any], args: Sequence[str]) -> int:
+    """Build the click command and invoke it on args; turn every way it ends into an exit code."""
     as_json = "--json" in args
     name = _command_name(args)
+    command = None
     try:
+        command = make_command()  # inside the guard: building it evaluates every annotation
         rv = command.main(list(args), prog_name="torchsetup", standalone_mode=False)
     except _UsageError as err:
         if type(err).__name__ == "NoArgsIsHelpError":  # `torchsetup` alone: show the help

@@ -1,7 +1,5 @@
 """`torchsetup build`: build PyTorch from source into a venv, with progress and diagnosis."""
 
-# ruff: noqa: UP045 (Typer evaluates annotations at run time; Python 3.9 has no `X | None`)
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -40,9 +40,9 @@ def register(app: typer.Typer) -> None:
 def doctor(
     ctx: typer.Context,
     # Optional, not `X | None`: Typer evaluates these annotations, and Python 3.9 cannot.
-    python: Annotated[Optional[Path], typer.Option(help="Interpreter to check.")] = None,  # noqa: UP045
-    venv: Annotated[Optional[Path], typer.Option(help="Virtualenv to check.")] = None,  # noqa: UP045
-    check: Annotated[Optional[list[str]], typer.Option(help=_CHECK_HELP)] = None,  # noqa: UP045
+    python: Annotated[Optional[Path], typer.Option(help="Interpreter to check.")] = None,
+    venv: Annotated[Optional[Path], typer.Option(help="Virtualenv to check.")] = None,
+    check: Annotated[Optional[list[str]], typer.Option(help=_CHECK_HELP)] = None,
     list_checks: Annotated[bool, typer.Option(help="List the checks and exit.")] = False,
     core: Annotated[bool, typer.Option(help="Only the core checks (seed + install).")] = False,
     strict: Annotated[bool, typer.Option(help="Warnings fail the run too.")] = False,

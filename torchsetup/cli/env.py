@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
 def env(  # one parameter per option; the default-value style works on every Typer/Python
     ctx: typer.Context,
     shell: str = typer.Option("auto", "--shell", metavar="SHELL", help=_SHELL_HELP),
-    venv: Optional[str] = typer.Option(None, "--venv", metavar="DIR", help=_VENV_HELP),  # noqa: UP045 (Typer evaluates it at run time; 3.9 has no |)
+    venv: Optional[str] = typer.Option(None, "--venv", metavar="DIR", help=_VENV_HELP),
     path: list[str] = typer.Option([], "--path", metavar="DIR", help="Prepend DIR to PATH."),  # noqa: B008 (Typer's option declaration)
     ld_library_path: list[str] = typer.Option(  # noqa: B008 (Typer's option declaration)
         [], "--ld-library-path", metavar="DIR", help="Prepend DIR to LD_LIBRARY_PATH."

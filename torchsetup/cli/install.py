@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -33,27 +33,28 @@ def register(app: typer.Typer) -> None:
 
 def install(
     ctx: typer.Context,
-    torch: Annotated[str | None, typer.Option(help="torch version (2.13.0, or 2.13).")] = None,
+    torch: Annotated[Optional[str], typer.Option(help="torch version (2.13.0, or 2.13).")] = None,
     variant: Annotated[str, typer.Option(help="auto, cpu, cuXYZ (cu126) or rocmX.Y.")] = "auto",
     with_: Annotated[
-        str | None, typer.Option("--with", help="Companions: torchvision,torchaudio.")
+        Optional[str], typer.Option("--with", help="Companions: torchvision,torchaudio.")
     ] = None,
-    venv: Annotated[Path | None, typer.Option(help="Venv dir (default: one per build).")] = None,
+    venv: Annotated[Optional[Path], typer.Option(help="Venv dir (default: one per build).")] = None,
     python: Annotated[
-        str | None, typer.Option(help="Python version (3.9) or interpreter path.")
+        Optional[str], typer.Option(help="Python version (3.9) or interpreter path.")
     ] = None,
     installer: Annotated[str, typer.Option(help="auto, uv or pip.")] = "auto",
-    index_url: Annotated[str | None, typer.Option(help="Base index (a PyPI mirror).")] = None,
+    index_url: Annotated[Optional[str], typer.Option(help="Base index (a PyPI mirror).")] = None,
     find_links: Annotated[
-        list[str] | None, typer.Option(help="Folder or page of wheels (repeatable).")
+        Optional[list[str]], typer.Option(help="Folder or page of wheels (repeatable).")
     ] = None,
     torch_index: Annotated[
-        str | None, typer.Option(help="Mirror of https://download.pytorch.org/whl (cpu/, cu126/…).")
+        Optional[str],
+        typer.Option(help="Mirror of https://download.pytorch.org/whl (cpu/, cu126/…)."),
     ] = None,
     offline: Annotated[bool, typer.Option(help="No network: folders and file:// only.")] = False,
-    lock: Annotated[Path | None, typer.Option(help="Write versions, URLs, sha256 here.")] = None,
+    lock: Annotated[Optional[Path], typer.Option(help="Write versions, URLs, sha256 here.")] = None,
     from_lock: Annotated[
-        Path | None, typer.Option(help="Reinstall exactly this lock, hash-checked.")
+        Optional[Path], typer.Option(help="Reinstall exactly this lock, hash-checked.")
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Show the plan and stop.")] = False,
     no_doctor: Annotated[bool, typer.Option(help="Skip the doctor's checks afterwards.")] = False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 def create(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Directory of the new venv.")],
-    python: Annotated[str | None, typer.Option(help="3.9 or a path to an interpreter.")] = None,
+    python: Annotated[Optional[str], typer.Option(help="3.9 or a path to an interpreter.")] = None,
     json_output: _Json = False,
 ) -> int:
     """Create a venv (virtualenv; uv where virtualenv cannot seed) and say how to activate it."""
