@@ -130,7 +130,7 @@ def test_working_gpu_passes_kernel_cudnn_memory_nccl() -> None:
         gpu__kernel={"devices": [{"index": 0, "max_abs_diff": 1e-5, "close": True}]},
         gpu__cudnn={
             "version": 91002,
-            "devices": [{"index": 0, "max_abs_diff": 1e-4, "grad_ok": True}],
+            "devices": [{"index": 0, "max_rel_diff": 1e-4, "grad_ok": True}],
         },
         gpu__memory={"devices": [{"index": 0, "sum_ok": True, "bytes": 1 << 28}]},
         gpu__nccl={"available": True, "version": "2.27.3"},

@@ -51,11 +51,11 @@ def _cudnn_verdict(ctx: Context) -> Verdict:
     rows = _rows(ctx, "gpu.cudnn")
     if not rows:
         return skip("no CUDA GPU usable by torch") if data.get("version") else _none(ctx)
-    bad = [r for r in rows if r["max_abs_diff"] > 1e-2 or not r.get("grad_ok")]
+    bad = [r for r in rows if r["max_rel_diff"] > 1e-2 or not r.get("grad_ok")]
     if bad:
         return fail(
             f"Conv2d on GPU {bad[0]['index']} differs from the CPU "
-            f"(max |Δ| {bad[0]['max_abs_diff']:.3g}) or has no finite gradient",
+            f"(max relative |Δ| {bad[0]['max_rel_diff']:.3g}) or has no finite gradient",
             fix=_DEBUG,
         )
     return ok(
