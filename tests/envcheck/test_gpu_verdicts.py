@@ -165,3 +165,29 @@ def test_rocm_gfx_target_missing_from_the_build_fails() -> None:
     result = verdict("gpu.arch", context(torch__import=torch, gpu__cuda=cuda))
     assert result.status is Status.FAIL
     assert "gfx1103 not in this ROCm build" in result.summary
+
+
+def test_empty_cuda_visible_devices_is_named_as_the_cause() -> None:
+    ctx = context(
+        driver="550.54.14",
+        gpus=(gpu("8.6"),),
+        torch__import=TORCH_CU128,
+        gpu__cuda=_cuda(),
+        static__host={"env": {"CUDA_VISIBLE_DEVICES": ""}},
+    )
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert result.details[0] == "CUDA_VISIBLE_DEVICES='' hides the GPUs"
+    assert result.fix is not None
+    assert result.fix.commands == ("unset CUDA_VISIBLE_DEVICES",)
+
+
+def test_cpu_only_torch_on_an_amd_gpu_machine_fails() -> None:
+    ctx = context(
+        torch__import=TORCH_CPU,
+        gpu__cuda=_cuda(archs=[]),
+        static__host={"env": {}, "kfd_dev": True},
+    )
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert "AMD GPU" in result.summary
