@@ -31,6 +31,9 @@ _EPILOG = """Examples:
 
 Exit status: 0 nothing failed, 1 a check failed (or warned, with --strict), 2 bad usage.
 """
+# Optional, not `X | None`: Typer evaluates the annotations at run time, and Python 3.9 cannot.
+_OptionalPath = Optional[Path]
+_OptionalIds = Optional[list[str]]
 _CHECK_HELP = "Run only this check id or group prefix (repeatable): torch.autograd, gpu, env.shm."
 
 
@@ -41,15 +44,24 @@ def register(app: typer.Typer) -> None:
 
 def doctor(
     ctx: typer.Context,
-    # Optional, not `X | None`: Typer evaluates these annotations, and Python 3.9 cannot.
-    python: Annotated[Optional[Path], typer.Option(help="Interpreter to check.")] = None,  # noqa: UP045
-    venv: Annotated[Optional[Path], typer.Option(help="Virtualenv to check.")] = None,  # noqa: UP045
-    check: Annotated[Optional[list[str]], typer.Option(help=_CHECK_HELP)] = None,  # noqa: UP045
-    list_checks: Annotated[bool, typer.Option(help="List the checks and exit.")] = False,
-    core: Annotated[bool, typer.Option(help="Only the core checks (seed + install).")] = False,
-    strict: Annotated[bool, typer.Option(help="Warnings fail the run too.")] = False,
-    require_gpu: Annotated[bool, typer.Option(help="Fail when no GPU works.")] = False,
-    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per probe child.")] = 120.0,
+    python: Annotated[
+        _OptionalPath, typer.Option(metavar="PATH", help="Interpreter to check.")
+    ] = None,
+    venv: Annotated[_OptionalPath, typer.Option(metavar="DIR", help="Virtualenv to check.")] = None,
+    check: Annotated[_OptionalIds, typer.Option(metavar="ID", help=_CHECK_HELP)] = None,
+    list_checks: Annotated[
+        bool, typer.Option("--list-checks", help="List the checks and exit.")
+    ] = False,
+    core: Annotated[
+        bool, typer.Option("--core", help="Only the core checks (seed + install).")
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the run too.")] = False,
+    require_gpu: Annotated[
+        bool, typer.Option("--require-gpu", help="Fail when no GPU works.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, metavar="S", help="Seconds per probe child.")
+    ] = 120.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Details, durations.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
