@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.envcheck.conftest import PYENV
 from tests.envcheck.scripted import context, verdict
 from tests.envcheck.test_real_venvs import SEED
 
@@ -128,8 +129,6 @@ def test_doctor_needs_only_typer_rich_and_packaging(torch_venv: Path) -> None:
 
 
 def test_python2_target_is_a_usage_error_naming_the_floor(cli: Cli) -> None:
-    from tests.envcheck.conftest import PYENV
-
     python2 = sorted(PYENV.glob("2.7.*/bin/python2.7"))
     if not python2:
         pytest.skip("no pyenv Python 2.7 here")
