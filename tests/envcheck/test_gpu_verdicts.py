@@ -191,3 +191,16 @@ def test_cpu_only_torch_on_an_amd_gpu_machine_fails() -> None:
     result = verdict("gpu.cuda_build", ctx)
     assert result.status is Status.FAIL
     assert "AMD GPU" in result.summary
+
+
+def test_old_driver_whose_kernels_run_only_warns() -> None:
+    torch = {**TORCH_CU128, "cuda": "13.0", "version": "2.11.0+cu130"}
+    ctx = context(
+        driver="570.86.10",
+        gpus=(gpu("9.0", "H100"),),
+        torch__import=torch,
+        gpu__kernel={"devices": [{"index": 0, "max_abs_diff": 1e-5, "close": True}]},
+    )
+    result = verdict("gpu.driver", ctx)
+    assert result.status is Status.WARN
+    assert "yet kernels run" in result.summary

@@ -82,6 +82,15 @@ def _driver_verdict(ctx: Context) -> Verdict:
         return warn(f"no driver minimum known for CUDA {cuda}; driver {driver}")
     if not driver_allows(driver, "cu" + "".join(str(cuda).split(".")[:2])):
         fix = install_fix(ctx, f"or update the driver to ≥ {need}")
+        ran = ctx.data("gpu.kernel").get("devices") or []
+        if ran and all(d.get("close") for d in ran):
+            # Data-center GPUs run newer CUDA on older drivers with NVIDIA's forward
+            # compatibility package (cuda-compat): the kernels just ran, so only warn.
+            return warn(
+                f"driver {driver} is below the {need} torch's CUDA {cuda} needs, yet kernels "
+                "run (forward-compatibility libraries?)",
+                fix=fix,
+            )
         return fail(f"driver {driver} is too old for torch's CUDA {cuda} (needs ≥ {need})", fix=fix)
     return ok(f"driver {driver} ≥ {need}, enough for torch's CUDA {cuda}")
 
@@ -210,7 +219,7 @@ def _spec(check_id: str, title: str) -> CheckSpec:
 GPU_CHECKS: tuple[Check, ...] = (
     Check(
         _spec("gpu.driver", "NVIDIA driver new enough for torch's CUDA"),
-        ("static.host", "torch.import"),
+        ("static.host", "torch.import", "gpu.kernel"),
         _driver_verdict,
         raw=True,
     ),
