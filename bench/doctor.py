@@ -2,7 +2,8 @@
 
     python bench/doctor.py [--venv DIR] [--runs N]
 
-Without --venv it builds a scratch venv with the torch 2.13.0+cpu wheel from /opt/wheels.
+Without --venv it builds a scratch venv with the torch 2.13.0+cpu wheel from /opt/wheels
+(byte-compiled, as pip installs it).
 Goals (issue 3): doctor ≤ 1.5× `import torch` and ≤ 0.9× collect_env, with ≥ 20 real checks.
 """
 
@@ -35,13 +36,15 @@ def _time(argv: list[str], runs: int) -> tuple[float, list[float]]:
 def _scratch_venv(folder: Path) -> Path:
     wheel = sorted(Path("/opt/wheels").glob("torch-2.13.0+cpu-cp311-*.whl"))[-1]
     venv = folder / "venv"
-    subprocess.run(["uv", "venv", "-q", "-p", "3.11", str(venv)], check=True)
+    python311 = sorted(Path("/root/.pyenv/versions").glob("3.11.*/bin/python3.11"))[-1]
+    subprocess.run(["uv", "venv", "-q", "-p", str(python311), str(venv)], check=True)
     subprocess.run(
         [
             "uv",
             "pip",
             "install",
             "-q",
+            "--compile-bytecode",  # as pip does; without .pyc every import recompiles torch
             "--python",
             str(venv / "bin/python"),
             "--find-links",

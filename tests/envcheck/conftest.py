@@ -37,7 +37,10 @@ def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _venv_with(folder: Path, minor: str, cache: Path, *install: str) -> Path:
     venv = folder / "venv"
     _uv("venv", "-q", "-p", str(_pyenv_python(minor)), str(venv), cache=cache)
-    _uv("pip", "install", "-q", "--python", str(venv / "bin/python"), *install, cache=cache)
+    # --compile-bytecode: pip's default; without .pyc files every import of torch recompiles it
+    # (and PYTHONDONTWRITEBYTECODE, set on some CI machines, keeps it that way)
+    python = str(venv / "bin/python")
+    _uv("pip", "install", "-q", "--compile-bytecode", "--python", python, *install, cache=cache)
     return venv
 
 

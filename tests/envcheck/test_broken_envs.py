@@ -106,6 +106,7 @@ def test_torch_whose_import_hangs_fails_after_the_timeout(make_venv: MakeVenv, c
     by_id = {r["id"]: r for r in doc["data"]["results"]}
     assert done.returncode == 1
     assert by_id["torch.import"]["summary"] == "import torch timed out after 3s"
+    assert any('torch/__init__.py", line 2' in d for d in by_id["torch.import"]["details"])
     assert by_id["env.shm"]["status"] in ("ok", "warn")
     assert by_id["torch.tensor.ops"]["status"] == "skip"
 

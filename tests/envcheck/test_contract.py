@@ -7,6 +7,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from tests.envcheck.conftest import PYENV
 from tests.envcheck.scripted import context, verdict
 from tests.envcheck.test_real_venvs import SEED
 
@@ -123,3 +126,12 @@ def test_doctor_needs_only_typer_rich_and_packaging(torch_venv: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "/dev/shm size" in done.stdout
+
+
+def test_python2_target_is_a_usage_error_naming_the_floor(cli: Cli) -> None:
+    python2 = sorted(PYENV.glob("2.7.*/bin/python2.7"))
+    if not python2:
+        pytest.skip("no pyenv Python 2.7 here")
+    done = cli("doctor", "--python", str(python2[-1]))
+    assert done.returncode == 2
+    assert "the doctor (and torch ≥ 1.9) needs Python 3.6+" in done.stderr

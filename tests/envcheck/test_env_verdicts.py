@@ -137,3 +137,10 @@ def test_companion_built_for_another_variant_fails() -> None:
     result = verdict("install.companions", context(static__dists=dists))
     assert result.status is Status.FAIL
     assert result.summary == "torchvision 0.28.0+cu126 is a +cu126 build, torch 2.13.0+cpu is +cpu"
+
+
+def test_cpu_matmul_far_below_a_real_core_warns() -> None:
+    ctx = context(perf__cpu_matmul={"n": 512, "gflops": 1.5, "threads": 8})
+    result = verdict("perf.cpu_matmul", ctx)
+    assert result.status is Status.WARN
+    assert result.summary.endswith("about 10× below what this should do")

@@ -130,7 +130,7 @@ def test_working_gpu_passes_kernel_cudnn_memory_nccl() -> None:
         gpu__kernel={"devices": [{"index": 0, "max_abs_diff": 1e-5, "close": True}]},
         gpu__cudnn={
             "version": 91002,
-            "devices": [{"index": 0, "max_abs_diff": 1e-4, "grad_ok": True}],
+            "devices": [{"index": 0, "max_rel_diff": 1e-4, "grad_ok": True}],
         },
         gpu__memory={"devices": [{"index": 0, "sum_ok": True, "bytes": 1 << 28}]},
         gpu__nccl={"available": True, "version": "2.27.3"},
@@ -165,3 +165,42 @@ def test_rocm_gfx_target_missing_from_the_build_fails() -> None:
     result = verdict("gpu.arch", context(torch__import=torch, gpu__cuda=cuda))
     assert result.status is Status.FAIL
     assert "gfx1103 not in this ROCm build" in result.summary
+
+
+def test_empty_cuda_visible_devices_is_named_as_the_cause() -> None:
+    ctx = context(
+        driver="550.54.14",
+        gpus=(gpu("8.6"),),
+        torch__import=TORCH_CU128,
+        gpu__cuda=_cuda(),
+        static__host={"env": {"CUDA_VISIBLE_DEVICES": ""}},
+    )
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert result.details[0] == "CUDA_VISIBLE_DEVICES='' hides the GPUs"
+    assert result.fix is not None
+    assert result.fix.commands == ("unset CUDA_VISIBLE_DEVICES",)
+
+
+def test_cpu_only_torch_on_an_amd_gpu_machine_fails() -> None:
+    ctx = context(
+        torch__import=TORCH_CPU,
+        gpu__cuda=_cuda(archs=[]),
+        static__host={"env": {}, "kfd_dev": True},
+    )
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert "AMD GPU" in result.summary
+
+
+def test_old_driver_whose_kernels_run_only_warns() -> None:
+    torch = {**TORCH_CU128, "cuda": "13.0", "version": "2.11.0+cu130"}
+    ctx = context(
+        driver="570.86.10",
+        gpus=(gpu("9.0", "H100"),),
+        torch__import=torch,
+        gpu__kernel={"devices": [{"index": 0, "max_abs_diff": 1e-5, "close": True}]},
+    )
+    result = verdict("gpu.driver", ctx)
+    assert result.status is Status.WARN
+    assert "yet kernels run" in result.summary

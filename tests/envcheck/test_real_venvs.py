@@ -95,3 +95,4 @@ def test_torch19_on_python37_passes_the_seed_checks(torch19_venv: Path, cli: Cli
     assert done.returncode == 0, done.stdout
     assert {i: statuses[i] for i in SEED} == dict.fromkeys(SEED, "ok")
     assert doc["data"]["torch_version"] == "1.9.0+cu102"
+    assert statuses["install.numpy"] == "ok"

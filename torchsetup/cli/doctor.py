@@ -13,6 +13,8 @@ import typer
 from torchsetup.cli.common import JSON_HELP, wants_json
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from torchsetup.envcheck import DoctorReport
 
 __all__ = ["register"]
@@ -29,6 +31,9 @@ _EPILOG = """Examples:
 
 Exit status: 0 nothing failed, 1 a check failed (or warned, with --strict), 2 bad usage.
 """
+# Optional, not `X | None`: Typer evaluates the annotations at run time, and Python 3.9 cannot.
+_OptionalPath = Optional[Path]
+_OptionalIds = Optional[list[str]]
 _CHECK_HELP = "Run only this check id or group prefix (repeatable): torch.autograd, gpu, env.shm."
 
 
@@ -39,15 +44,24 @@ def register(app: typer.Typer) -> None:
 
 def doctor(
     ctx: typer.Context,
-    # Optional, not `X | None`: Typer evaluates these annotations, and Python 3.9 cannot.
-    python: Annotated[Optional[Path], typer.Option(help="Interpreter to check.")] = None,
-    venv: Annotated[Optional[Path], typer.Option(help="Virtualenv to check.")] = None,
-    check: Annotated[Optional[list[str]], typer.Option(help=_CHECK_HELP)] = None,
-    list_checks: Annotated[bool, typer.Option(help="List the checks and exit.")] = False,
-    core: Annotated[bool, typer.Option(help="Only the core checks (seed + install).")] = False,
-    strict: Annotated[bool, typer.Option(help="Warnings fail the run too.")] = False,
-    require_gpu: Annotated[bool, typer.Option(help="Fail when no GPU works.")] = False,
-    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per probe child.")] = 120.0,
+    python: Annotated[
+        _OptionalPath, typer.Option(metavar="PATH", help="Interpreter to check.")
+    ] = None,
+    venv: Annotated[_OptionalPath, typer.Option(metavar="DIR", help="Virtualenv to check.")] = None,
+    check: Annotated[_OptionalIds, typer.Option(metavar="ID", help=_CHECK_HELP)] = None,
+    list_checks: Annotated[
+        bool, typer.Option("--list-checks", help="List the checks and exit.")
+    ] = False,
+    core: Annotated[
+        bool, typer.Option("--core", help="Only the core checks (seed + install).")
+    ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the run too.")] = False,
+    require_gpu: Annotated[
+        bool, typer.Option("--require-gpu", help="Fail when no GPU works.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, metavar="S", help="Seconds per probe child.")
+    ] = 120.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Details, durations.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
@@ -86,18 +100,27 @@ def _list(as_json: bool) -> int:
     from torchsetup.report.doctor import render_check_list
 
     specs = list_checks()
-    return emit(
-        "doctor", {"checks": specs}, as_json=as_json, human=lambda _: render_check_list(specs)
-    )
+    if as_json:
+        return emit("doctor", {"checks": specs}, as_json=True, human=render_check_list)
+    _stdout().print(render_check_list(specs))
+    return 0
 
 
 def _show(report: DoctorReport, *, as_json: bool, verbose: bool) -> int:
-    from torchsetup.report import console, emit
+    from torchsetup.report import emit
     from torchsetup.report.doctor import render_doctor
 
     if as_json:
         return emit("doctor", report, as_json=True, human=render_doctor, exit_code=report.exit_code)
-    out = console()
-    out.soft_wrap = not out.is_terminal  # piped into a log: paths and commands stay whole
-    out.print(render_doctor(report, verbose=verbose))
+    _stdout().print(render_doctor(report, verbose=verbose))
     return report.exit_code
+
+
+def _stdout() -> Console:
+    """stdout; piped into a log, lines stay whole (paths and commands get copied from there)."""
+    from torchsetup.report import console
+
+    out = console()
+    if not out.is_terminal:
+        out.soft_wrap, out.width = True, max(out.width, 200)
+    return out

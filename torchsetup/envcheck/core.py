@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from torchsetup import runner
 from torchsetup.envcheck.checks import CHECKS, Check, Context, Verdict
 from torchsetup.envcheck.checks.base import fail, skip
 from torchsetup.envcheck.checks.fixes import reinstall_torch
@@ -22,7 +23,7 @@ from torchsetup.envcheck.model import (
     Fix,
     Status,
 )
-from torchsetup.errors import EXIT_FAILED, EXIT_OK, UsageError
+from torchsetup.errors import EXIT_FAILED, EXIT_OK, TorchsetupError, UsageError
 from torchsetup.gpus import detect_nvidia
 from torchsetup.models import NvidiaInfo
 
@@ -81,7 +82,7 @@ def _group_of(task: str) -> str:
 
 
 def _plan_groups(checks: Sequence[Check], gpu_present: bool) -> list[list[str]]:
-    tasks: list[str] = []
+    tasks: list[str] = ["static.dists"]  # cheap, and names the installed torch for the header
     for check in checks:
         tasks += [t for t in check.tasks if t not in tasks]
     groups: dict[str, list[str]] = {"static": [], "torch": [], "gpu": []}
@@ -115,6 +116,8 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
         nvidia = pool.submit(detect_nvidia, Path("/"), dict(os.environ)) if probe_host else None
         facts = run_groups(request.python, groups, timeout_s=request.timeout_s, cwd=request.cwd)
         host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
+    if facts and not any(outcome.ok for outcome in facts.values()):
+        _refuse_old_python(request.python)  # nothing ran at all: is it even a Python 3?
     ctx = Context(request.python, facts, host_gpu, request.require_gpu)
     results = tuple(evaluate(check, ctx) for check in checks)
     return DoctorReport(
@@ -125,6 +128,21 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
         duration_s=time.monotonic() - started,
         counts={s.value: sum(r.status is s for r in results) for s in Status},
     )
+
+
+def _refuse_old_python(python: Path) -> None:
+    """UsageError when the interpreter is older than the probe's floor (Python 3.6)."""
+    query = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
+    try:
+        found = runner.run([str(python), "-E", "-s", "-S", "-c", query], timeout=30).stdout
+    except TorchsetupError:
+        return  # it cannot even say its version; the per-check failures tell the rest
+    version = tuple(int(p) for p in found.strip().split(".") if p.isdigit())
+    if version and version < (3, 6):
+        raise UsageError(
+            f"{python} is Python {found.strip()}: the doctor (and torch ≥ 1.9) needs Python 3.6+",
+            hint="torchsetup doctor --python /path/to/python3",
+        )
 
 
 def exit_code(results: Sequence[CheckResult], *, strict: bool) -> int:

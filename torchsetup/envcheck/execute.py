@@ -54,10 +54,20 @@ class TaskOutcome:
 Facts = dict[str, TaskOutcome]
 
 
-def probe_argv(python: Path, tasks: Sequence[str]) -> list[str]:
-    """The command that runs `tasks` in the target interpreter."""
+def probe_argv(python: Path, tasks: Sequence[str], timeout_s: float) -> list[str]:
+    """The command that runs `tasks` in the target interpreter; -X faulthandler makes a crash
+    print where it happened, and the probe dumps its stacks just before the timeout."""
     files = "|".join(str(p) for p in PROBE_FILES)
-    return [str(python), "-c", _BOOT, files, ",".join(tasks)]
+    return [
+        str(python),
+        "-X",
+        "faulthandler",
+        "-c",
+        _BOOT,
+        files,
+        ",".join(tasks),
+        f"{timeout_s:g}",
+    ]
 
 
 def run_groups(
@@ -67,7 +77,8 @@ def run_groups(
     facts: Facts = {}
     with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
         for outcomes in pool.map(lambda g: _run_group(python, g, timeout_s, cwd), groups):
-            facts.update(outcomes)
+            for task, outcome in outcomes.items():
+                facts.setdefault(task, outcome)  # the first group's torch.import is the one
     return facts
 
 
@@ -121,7 +132,7 @@ def _run_once(
 
     try:
         result = runner.run(
-            probe_argv(python, tasks),
+            probe_argv(python, tasks, timeout_s),
             timeout=timeout_s,
             cwd=cwd,
             on_line=on_line,
@@ -165,5 +176,15 @@ def _how(result: runner.RunResult) -> str:
 
 
 def _stderr_tail(stderr: str, n: int = 8) -> tuple[str, ...]:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    return tuple(lines[-n:])
+    """The last lines of stderr; for a faulthandler dump, the innermost frames of the first
+    thread (the main one, which ran the task) instead, since it lists them first."""
+    lines = [
+        line.rstrip()
+        for line in stderr.splitlines()
+        if line.strip() and "<frozen importlib" not in line  # the import machinery: noise
+    ]
+    first = next((i for i, line in enumerate(lines) if "most recent call first" in line), None)
+    if first is None:
+        return tuple(lines[-n:])
+    head = [line for line in lines[:first] if line.startswith("Fatal Python error")]
+    return tuple([*head[-1:], *lines[first + 1 : first + n]])

@@ -107,10 +107,13 @@ def gpu_cudnn():
         out.sum().backward()
         torch.cuda.synchronize(dev)
         diff = (out.detach().cpu().double() - expected.detach()).abs().max().item()
+        # cuDNN may use TF32 (torch.backends.cudnn.allow_tf32 is True by default): compare
+        # relative to the output's scale
+        diff = diff / max(1.0, expected.detach().abs().max().item())
         result["devices"].append(
             {
                 "index": i,
-                "max_abs_diff": diff,
+                "max_rel_diff": diff,
                 "grad_ok": gx.grad is not None and bool(torch.isfinite(gx.grad).all().item()),
             }
         )
@@ -126,13 +129,16 @@ def gpu_memory():
     for i in _devices(torch):
         dev = "cuda:%d" % i
         block = torch.ones(n_bytes // 4, dtype=torch.float32, device=dev)
-        total = block.sum().item()
+        block[::2] = 2.0
+        # float64 accumulation: a float32 sum of 2^26 values need not be exact
+        total = torch.sum(block, dtype=torch.float64).item()
         torch.cuda.synchronize(dev)
         allocated = torch.cuda.memory_allocated(dev)
         del block
         torch.cuda.empty_cache()
+        expected = 1.5 * (n_bytes // 4)
         out.append(
-            {"index": i, "bytes": n_bytes, "sum_ok": total == n_bytes // 4, "allocated": allocated}
+            {"index": i, "bytes": n_bytes, "sum_ok": total == expected, "allocated": allocated}
         )
     return {"devices": out}
 

@@ -289,6 +289,11 @@ def run_task(name):
 
 def main(argv):
     names = [n for n in (argv[1] if len(argv) > 1 else "").split(",") if n]
+    if len(argv) > 2:
+        import faulthandler
+
+        # Just before torchsetup kills a hung probe, say where every thread is stuck.
+        faulthandler.dump_traceback_later(max(0.5, float(argv[2]) - 1.0), exit=False)
     unknown = [n for n in names if n not in TASKS]
     if unknown:
         sys.stderr.write("unknown probe tasks: %s\n" % ", ".join(unknown))

@@ -62,9 +62,8 @@ def _line(text: str, style: str) -> Text:
 
 def render_doctor(report: DoctorReport, verbose: bool = False) -> RenderableType:
     """The report as text: a header, grouped check lines, and a summary line."""
-    header = Text(
-        f"Doctor summary for {report.python} (torch {report.torch_version or 'not importable'})"
-    )
+    torch = f"torch {report.torch_version}" if report.torch_version else "no torch found"
+    header = Text(f"Doctor summary for {report.python} ({torch})")
     if not verbose:
         header.append(" — details: torchsetup doctor -v", style="dim")
     parts: list[RenderableType] = [header]

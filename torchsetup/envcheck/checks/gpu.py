@@ -82,6 +82,15 @@ def _driver_verdict(ctx: Context) -> Verdict:
         return warn(f"no driver minimum known for CUDA {cuda}; driver {driver}")
     if not driver_allows(driver, "cu" + "".join(str(cuda).split(".")[:2])):
         fix = install_fix(ctx, f"or update the driver to ≥ {need}")
+        ran = ctx.data("gpu.kernel").get("devices") or []
+        if ran and all(d.get("close") for d in ran):
+            # Data-center GPUs run newer CUDA on older drivers with NVIDIA's forward
+            # compatibility package (cuda-compat): the kernels just ran, so only warn.
+            return warn(
+                f"driver {driver} is below the {need} torch's CUDA {cuda} needs, yet kernels "
+                "run (forward-compatibility libraries?)",
+                fix=fix,
+            )
         return fail(f"driver {driver} is too old for torch's CUDA {cuda} (needs ≥ {need})", fix=fix)
     return ok(f"driver {driver} ≥ {need}, enough for torch's CUDA {cuda}")
 
@@ -91,18 +100,15 @@ def _build_verdict(ctx: Context) -> Verdict:
     if not ctx.torch_version:
         return skip("needs torch, which did not import")
     if imported.get("hip") or cuda.get("mps_available"):
-        kind = f"ROCm {imported['hip']}" if imported.get("hip") else "MPS"
-        count = cuda.get("device_count", 0)
-        return (
-            ok(f"{kind} build, {count} GPU(s) visible")
-            if count or not imported.get("hip")
-            else fail(
-                f"{kind} build but torch sees no GPU",
-                *cuda.get("warnings", []),
-                fix=Fix(
-                    "check the ROCm driver (/dev/kfd) and group membership", ("rocminfo", "groups")
-                ),
-            )
+        return _rocm_mps_verdict(imported, cuda)
+    if ctx.data("static.host").get("kfd_dev") and not _has_nvidia(ctx):
+        return fail(
+            f"torch {ctx.torch_version} has no ROCm support, but this machine has an AMD GPU "
+            "(/dev/kfd)",
+            fix=Fix(
+                "install the ROCm build (torchsetup picks the ROCm variant from the gfx target)",
+                ("torchsetup install",),
+            ),
         )
     if not _has_nvidia(ctx):
         return _no_gpu(ctx, "no NVIDIA GPU on this machine")
@@ -113,17 +119,40 @@ def _build_verdict(ctx: Context) -> Verdict:
             fix=install_fix(ctx, "torch cannot use the GPU"),
         )
     if not cuda.get("available"):
+        hidden = ctx.data("static.host").get("env", {}).get("CUDA_VISIBLE_DEVICES")
+        why = [f"CUDA_VISIBLE_DEVICES={hidden!r} hides the GPUs"] if hidden is not None else []
         return fail(
             f"torch.cuda.is_available() is False with the CUDA {imported['cuda']} build",
-            *lines(cuda.get("warnings") or []),
-            fix=_unavailable_fix(cuda),
+            *lines([*why, *(cuda.get("warnings") or [])]),
+            fix=_unavailable_fix(cuda, hidden),
         )
     names = ", ".join(f"{d['index']}: {d['name']}" for d in _devices(ctx))
     return ok(f"CUDA {imported['cuda']} build sees {cuda.get('device_count')} GPU(s): {names}")
 
 
-def _unavailable_fix(cuda: dict[str, Any]) -> Fix:
+def _rocm_mps_verdict(imported: dict[str, Any], cuda: dict[str, Any]) -> Verdict:
+    if not imported.get("hip"):
+        return ok("MPS (Apple GPU) available")
+    count = cuda.get("device_count", 0)
+    if count:
+        return ok(f"ROCm {imported['hip']} build, {count} GPU(s) visible")
+    return fail(
+        f"ROCm {imported['hip']} build but torch sees no GPU",
+        *cuda.get("warnings", []),
+        fix=Fix(
+            "check the ROCm driver (/dev/kfd) and membership of the render/video groups",
+            ("rocminfo", "groups"),
+        ),
+    )
+
+
+def _unavailable_fix(cuda: dict[str, Any], hidden: str | None) -> Fix:
     said = " ".join(cuda.get("warnings") or [])
+    if hidden is not None and not any(c.isdigit() or c.isalpha() for c in hidden):
+        return Fix(
+            "CUDA_VISIBLE_DEVICES is empty: unset it, or list the GPUs to use",
+            ("unset CUDA_VISIBLE_DEVICES",),
+        )
     if "too old" in said:
         return Fix("update the NVIDIA driver or install an older CUDA variant", ("nvidia-smi",))
     if "unknown error" in said:
@@ -190,7 +219,7 @@ def _spec(check_id: str, title: str) -> CheckSpec:
 GPU_CHECKS: tuple[Check, ...] = (
     Check(
         _spec("gpu.driver", "NVIDIA driver new enough for torch's CUDA"),
-        ("static.host", "torch.import"),
+        ("static.host", "torch.import", "gpu.kernel"),
         _driver_verdict,
         raw=True,
     ),

@@ -11,6 +11,7 @@ from torchsetup.envcheck.model import CheckSpec, Fix
 
 __all__ = ["GPU_CHECKS", "PERF_CHECKS"]
 
+_SLOW_GFLOPS_PER_THREAD = 2.0
 _DEBUG = Fix(
     "re-run the failing check with synchronous CUDA errors to see the call that fails",
     ("CUDA_LAUNCH_BLOCKING=1 torchsetup doctor --check gpu --verbose",),
@@ -51,11 +52,11 @@ def _cudnn_verdict(ctx: Context) -> Verdict:
     rows = _rows(ctx, "gpu.cudnn")
     if not rows:
         return skip("no CUDA GPU usable by torch") if data.get("version") else _none(ctx)
-    bad = [r for r in rows if r["max_abs_diff"] > 1e-2 or not r.get("grad_ok")]
+    bad = [r for r in rows if r["max_rel_diff"] > 1e-2 or not r.get("grad_ok")]
     if bad:
         return fail(
             f"Conv2d on GPU {bad[0]['index']} differs from the CPU "
-            f"(max |Δ| {bad[0]['max_abs_diff']:.3g}) or has no finite gradient",
+            f"(max relative |Δ| {bad[0]['max_rel_diff']:.3g}) or has no finite gradient",
             fix=_DEBUG,
         )
     return ok(
@@ -90,10 +91,21 @@ def _nccl_verdict(ctx: Context) -> Verdict:
 
 def _cpu_perf(ctx: Context) -> Verdict:
     data = ctx.data("perf.cpu_matmul")
-    return ok(
-        f"{data.get('gflops', 0):.1f} GFLOP/s float32 matmul "
-        f"({data.get('n')}×{data.get('n')}, {data.get('threads')} threads)"
+    gflops, threads = float(data.get("gflops") or 0.0), int(data.get("threads") or 1)
+    summary = (
+        f"{gflops:.1f} GFLOP/s float32 matmul ({data.get('n')}×{data.get('n')}, {threads} threads)"
     )
+    # A current x86/ARM core does tens of GFLOP/s here; 1 per thread means something is off
+    # (an emulated CPU, a throttled VM, a debug build, threads fighting over one core).
+    if gflops < _SLOW_GFLOPS_PER_THREAD * threads:
+        return warn(
+            f"{summary}: about 10× below what this should do",
+            fix=Fix(
+                "look for an emulated/throttled CPU or oversubscribed threads",
+                ("nproc", "cat /proc/loadavg"),
+            ),
+        )
+    return ok(summary)
 
 
 def _gpu_perf(ctx: Context) -> Verdict:

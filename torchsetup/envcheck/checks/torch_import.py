@@ -93,9 +93,9 @@ def _failed(ctx: Context, outcome: TaskOutcome) -> Verdict:
             f"import torch {error.removeprefix('the probe ')}",
             *details,
             fix=Fix(
-                "find what blocks the import (a hung network filesystem, a lock, a sitecustomize"
-                "): run it by hand with faulthandler",
-                (f"timeout -s USR1 60 {ctx.python} -X faulthandler -c 'import torch'",),
+                "the stack above shows where it waits (a hung network filesystem, a lock, a "
+                "sitecustomize…); watch the import progress by hand",
+                (f"{ctx.python} -X importtime -c 'import torch'",),
             ),
         )
     if error.startswith("the probe"):
