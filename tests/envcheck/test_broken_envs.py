@@ -140,3 +140,17 @@ def test_torch_whose_import_dies_of_sigill_points_at_the_cpu(make_venv: MakeVenv
     assert result.summary == "import torch crashed: was killed by SIGILL"
     assert result.fix is not None
     assert "AVX" in result.fix.text
+
+
+def test_source_checkout_metadata_in_the_cwd_is_not_a_conflict(
+    torch_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `pip install -e .` leaves project.egg-info in the checkout; the probe's `python -c` sees it.
+    checkout = tmp_path / "checkout"
+    (checkout / "myproj.egg-info").mkdir(parents=True)
+    (checkout / "myproj.egg-info/PKG-INFO").write_text(
+        "Metadata-Version: 2.1\nName: myproj\nVersion: 0.1\nRequires-Dist: not-installed-anywhere\n"
+    )
+    monkeypatch.chdir(checkout)
+    result = _result(_doctor(python_of(torch_venv), "install.dependencies"), "install.dependencies")
+    assert result.status is Status.OK, result.summary

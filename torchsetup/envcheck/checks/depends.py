@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from packaging.markers import default_environment
@@ -45,9 +46,12 @@ def _local(version: str) -> str | None:
 def conflicts(ctx: Context, names: set[str] | None = None) -> list[tuple[str, str]]:
     """('A 1 requires B==2, but B 3 is installed', 'B==2') for every unmet Requires-Dist."""
     installed, env, out = _installed(ctx), _marker_env(ctx), []
+    cwd = str(ctx.data("static.python").get("cwd") or "")
     for name, dist in sorted(installed.items()):
         if names is not None and name not in names:
             continue
+        if cwd and _same_dir(os.path.join(cwd, str(dist.get("location") or "")), cwd):
+            continue  # a source checkout's *.egg-info, seen because `python -c` puts the cwd first
         for raw in dist.get("requires") or []:
             try:
                 req = Requirement(raw)
@@ -65,6 +69,10 @@ def conflicts(ctx: Context, names: set[str] | None = None) -> list[tuple[str, st
             ):
                 out.append((f"{who}, but {target.get('version')} is installed", wanted))
     return out
+
+
+def _same_dir(a: str, b: str) -> bool:
+    return os.path.normpath(a) == os.path.normpath(b)
 
 
 def companions_verdict(ctx: Context) -> Verdict:
