@@ -76,7 +76,7 @@ def test_python_range_is_not_empty(release: Release) -> None:
 
 def test_driver_minimums_rise_with_cuda() -> None:
     pairs = sorted((Version(k), v) for k, v in DATA.cuda_drivers.items())
-    drivers = [v for _, v in pairs]
+    drivers = [Version(v) for _, v in pairs]
     assert drivers == sorted(drivers)
 
 

@@ -91,7 +91,7 @@ class ReleaseData:
     pypi: str
     macos_arm64_since: Version
     macos_x86_64_until: Version
-    cuda_drivers: dict[str, Version]
+    cuda_drivers: dict[str, str]  # as NVIDIA writes them: Version("450.80.02") drops the 0
 
     def find(self, version: str) -> Release | None:
         """The release equal to `version` (local tags ignored: 2.13.0+cpu → 2.13.0)."""
@@ -154,7 +154,7 @@ def parse_releases(doc: dict[str, Any]) -> ReleaseData:
         pypi=doc["pypi"],
         macos_arm64_since=Version(doc["macos"]["arm64_since"]),
         macos_x86_64_until=Version(doc["macos"]["x86_64_until"]),
-        cuda_drivers={k: Version(v) for k, v in doc["cuda_drivers"].items()},
+        cuda_drivers=dict(doc["cuda_drivers"]),
     )
 
 

@@ -85,9 +85,9 @@ def test_cpu_only_wheel_on_a_gpu_machine_fails_with_the_cuda_install_command() -
     assert result.summary == "CPU-only torch 2.13.0+cpu on a machine with NVIDIA H100"
     assert result.fix is not None
     assert result.fix.commands == (
-        "torchsetup install --variant cu132 --torch 2.13.0",
+        "torchsetup install --variant cu130 --torch 2.13.0",
         "/venv/bin/python -m pip install --force-reinstall torch==2.13.0 "
-        "--index-url https://download.pytorch.org/whl/cu132",
+        "--index-url https://download.pytorch.org/whl/cu130",
     )
 
 

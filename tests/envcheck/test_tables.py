@@ -27,7 +27,8 @@ def test_arch_supported(capability: str, archs: list[str], supported: bool) -> N
 @pytest.mark.parametrize(
     ("cuda", "minimum"),
     [
-        ("13.0", "580.65.06"),
+        ("13.0", "580"),
+        ("12.2", "525.60.13"),  # no cu122 wheels: the 12.x minimum
         ("12.8", "525.60.13"),
         ("11.8", "450.80.02"),
         ("10.2", "440.33"),
@@ -40,6 +41,16 @@ def test_driver_minimum(cuda: str, minimum: str | None) -> None:
 
 def test_variant_for_pascal_is_cu126() -> None:
     assert variant_for("6.1", "570.86.10", "2.13.0") == "cu126"
+
+
+def test_variant_for_h100_is_what_install_picks() -> None:
+    # torchsetup install on a real H100 (driver 580.159.04) planned 2.13.0+cu130: cu132 is
+    # experimental in 2.13, and the doctor's fix must name the same build.
+    assert variant_for("9.0", "580.159.04", "2.13.0") == "cu130"
+
+
+def test_variant_for_an_unknown_release_is_none() -> None:
+    assert variant_for("9.0", "580.159.04", "9.9.0") is None
 
 
 @pytest.mark.parametrize(
