@@ -50,6 +50,14 @@ def test_list_checks_json_pins_every_id_in_order(cli: Cli) -> None:
     assert set(doc["data"]["checks"][0]) == {"id", "title", "group", "core"}
 
 
+def test_list_checks_human_names_every_id_on_a_whole_line(cli: Cli) -> None:
+    done = cli("doctor", "--list-checks")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for check_id in CHECK_IDS:
+        assert any(line.split()[:1] == [check_id] for line in lines), check_id
+
+
 def test_report_json_envelope_and_result_fields(torch_venv: Path, cli: Cli) -> None:
     done = cli("doctor", "--venv", str(torch_venv), "--check", "install", "--json")
     doc = json.loads(done.stdout)

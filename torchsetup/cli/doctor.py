@@ -13,8 +13,6 @@ import typer
 from torchsetup.cli.common import JSON_HELP, wants_json
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from torchsetup.envcheck import DoctorReport
 
 __all__ = ["register"]
@@ -99,28 +97,15 @@ def _list(as_json: bool) -> int:
     from torchsetup.report import emit
     from torchsetup.report.doctor import render_check_list
 
-    specs = list_checks()
-    if as_json:
-        return emit("doctor", {"checks": specs}, as_json=True, human=render_check_list)
-    _stdout().print(render_check_list(specs))
-    return 0
+    checks = {"checks": list_checks()}
+    return emit("doctor", checks, as_json=as_json, human=lambda d: render_check_list(d["checks"]))
 
 
 def _show(report: DoctorReport, *, as_json: bool, verbose: bool) -> int:
-    from torchsetup.report import emit
+    from torchsetup.report import console, emit
     from torchsetup.report.doctor import render_doctor
 
     if as_json:
         return emit("doctor", report, as_json=True, human=render_doctor, exit_code=report.exit_code)
-    _stdout().print(render_doctor(report, verbose=verbose))
+    console().print(render_doctor(report, verbose=verbose))
     return report.exit_code
-
-
-def _stdout() -> Console:
-    """stdout; piped into a log, lines stay whole (paths and commands get copied from there)."""
-    from torchsetup.report import console
-
-    out = console()
-    if not out.is_terminal:
-        out.soft_wrap, out.width = True, max(out.width, 200)
-    return out

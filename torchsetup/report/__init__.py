@@ -62,10 +62,17 @@ def envelope(
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A rich console; plain when NO_COLOR is set or the stream is not a terminal (rich's rules)."""
+    """A rich console; plain when NO_COLOR is set or the stream is not a terminal (rich's rules).
+
+    Piped into a log or a file, lines stay whole: paths and commands get copied from there, and
+    rich would otherwise crop or fold them at 80 columns.
+    """
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not out.is_terminal:
+        out.soft_wrap, out.width = True, max(out.width, 200)
+    return out
 
 
 def emit(
