@@ -74,6 +74,13 @@ def test_rocm_gpu_gets_rocm_build() -> None:
     assert plan.variant == "rocm7.2"
 
 
+def test_rdna4_gpu_gets_the_rocm63_build_of_271() -> None:
+    # torch.cuda.get_arch_list() of the rocm6.3 wheels lists gfx1200/gfx1201 (uv's table).
+    host = make_host(gfx=("gfx1201",))
+    plan = resolve(InstallRequest(torch="2.7.1"), make_ctx(host))
+    assert plan.variant == "rocm6.3"
+
+
 def test_old_torch_picks_fitting_interpreter() -> None:
     host = make_host(pythons=("3.11.7", "3.7.16", "3.9.18"))
     plan = resolve(InstallRequest(torch="1.9.0"), make_ctx(host))

@@ -45,12 +45,15 @@ CUDA_DRIVERS = {
     "13.2": "580",
 }
 
-# ROCm builds and the gfx targets they contain (PYTORCH_ROCM_ARCH of the wheels).
+# ROCm builds and the gfx targets they contain (PYTORCH_ROCM_ARCH of the wheels). 6.x: what
+# torch.cuda.get_arch_list() printed per ROCm index, as uv records it (astral-sh/uv
+# crates/uv-torch/src/backend.rs, LINUX_AMD_GPU_DRIVERS); 4.x/5.x from the release notes.
 _R4 = ["gfx900", "gfx906", "gfx908", "gfx1030"]
 _R5 = ["gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030"]
 _R56 = ["gfx900", "gfx906", "gfx908", "gfx90a", "gfx1030", "gfx1100"]
-_R6 = ["gfx900", "gfx906", "gfx908", "gfx90a", "gfx942", "gfx1030", "gfx1100", "gfx1101", "gfx1102"]
-_R64 = [*_R6, "gfx950", "gfx1200", "gfx1201"]
+_R60 = ["gfx900", "gfx906", "gfx908", "gfx90a", "gfx942", "gfx1030", "gfx1100"]
+_R61 = [*_R60, "gfx1101"]
+_R624 = [*_R61, "gfx1102", "gfx1200", "gfx1201"]
 _R7 = [
     "gfx900",
     "gfx906",
@@ -77,12 +80,12 @@ ROCM = {
     "5.4.2": _R5,
     "5.6": _R56,
     "5.7": _R56,
-    "6.0": _R6,
-    "6.1": _R6,
-    "6.2": _R6,
-    "6.2.4": _R6,
-    "6.3": _R6,
-    "6.4": _R64,
+    "6.0": _R60,
+    "6.1": _R61,
+    "6.2": _R60,
+    "6.2.4": _R624,
+    "6.3": _R624,
+    "6.4": _R624,
     "7.1": _R7,
     "7.2": _R7,
 }
