@@ -71,6 +71,21 @@ def test_venv_cli_create_info_list_remove(
     assert not venv.exists()
 
 
+def test_venv_created_outside_the_default_root_is_listed_until_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    venv = tmp_path / "elsewhere" / "t39"
+    assert run_cli(["venv", "create", str(venv), "--python", "3.9"]) == 0
+    capsys.readouterr()
+    assert run_cli(["--json", "venv", "list"]) == 0
+    listed = [v["path"] for v in json.loads(capsys.readouterr().out)["data"]]
+    assert listed == [str(venv.resolve())]
+    assert run_cli(["venv", "remove", str(venv)]) == 0
+    capsys.readouterr()
+    assert run_cli(["--json", "venv", "list"]) == 0
+    assert json.loads(capsys.readouterr().out)["data"] == []
+
+
 def test_venv_list_without_venvs_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["venv", "list"]) == 0
     assert "no venvs yet" in capsys.readouterr().out

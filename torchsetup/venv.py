@@ -15,7 +15,7 @@ from pathlib import Path
 from packaging.version import Version
 from platformdirs import user_data_path
 
-from torchsetup import runner
+from torchsetup import paths, runner
 from torchsetup.errors import TorchsetupError, UsageError
 from torchsetup.interpreters import describe, find_interpreters
 from torchsetup.models import Interpreter
@@ -132,9 +132,28 @@ def _virtualenv(venv: Path, python: str) -> None:
 
 
 def write_marker(venv: Path, torch: str | None, variant: str | None) -> None:
-    """Remember that torchsetup made this venv and what it put in."""
+    """Remember that torchsetup made this venv and what it put in; `venv list` finds it later
+    wherever it lives (`venv create DIR` and `install --venv DIR` are outside the default root)."""
     data = {"torch": torch, "variant": variant, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ")}
     (venv / MARKER).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    known = _registry()
+    if venv.resolve() not in _registered():
+        known.parent.mkdir(parents=True, exist_ok=True)
+        with known.open("a", encoding="utf-8") as f:
+            f.write(f"{venv.resolve()}\n")
+
+
+def _registry() -> Path:
+    return paths.state_dir() / "venvs.txt"
+
+
+def _registered() -> tuple[Path, ...]:
+    """Venvs torchsetup made, as registered (some may be gone since)."""
+    try:
+        lines = _registry().read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ()
+    return tuple(Path(line) for line in lines if line.strip())
 
 
 def venv_info(venv: Path) -> VenvInfo:
@@ -153,11 +172,12 @@ def venv_info(venv: Path) -> VenvInfo:
 
 
 def list_venvs(root: Path, extra: tuple[Path, ...] = ()) -> list[VenvInfo]:
-    """Venvs under torchsetup's root, plus `extra` ones (the recorded one), without duplicates."""
-    paths: dict[Path, None] = {}
-    for path in (*sorted(_children(root)), *extra):
-        paths.setdefault(path.resolve() if path.exists() else path, None)
-    return [venv_info(p) for p in paths if venv_version(p)]
+    """Venvs under torchsetup's root, those it made elsewhere, and `extra` ones (the recorded
+    one), without duplicates; a registered venv deleted since is left out."""
+    found: dict[Path, None] = {}
+    for path in (*sorted(_children(root)), *_registered(), *extra):
+        found.setdefault(path.resolve() if path.exists() else path, None)
+    return [venv_info(p) for p in found if venv_version(p)]
 
 
 def _children(root: Path) -> Iterator[Path]:
