@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.version import Version
-from platformdirs import user_data_dir
 
 from torchsetup import runner
-from torchsetup.errors import TorchsetupError
+from torchsetup.errors import CommandFailed, ProgramNotFound, TorchsetupError
 from torchsetup.models import Interpreter
 
 __all__ = ["candidate_paths", "describe", "find_interpreters"]
@@ -42,6 +42,8 @@ def candidate_paths(env: Mapping[str, str]) -> Iterator[tuple[str, Path]]:
                 yield "path", exe
     for version_dir in sorted((pyenv_root / "versions").glob("*")):
         yield from _bin_python("pyenv", version_dir)
+    from platformdirs import user_data_dir  # here: the doctor (a bare GPU box) must not need it
+
     uv_dir = env.get("UV_PYTHON_INSTALL_DIR") or str(Path(user_data_dir("uv")) / "python")
     for version_dir in sorted(Path(uv_dir).glob("cpython-*")):
         yield from _bin_python("uv", version_dir)
@@ -56,15 +58,45 @@ def _bin_python(source: str, prefix: Path) -> Iterator[tuple[str, Path]]:
 
 
 def describe(source: str, exe: Path) -> Interpreter | str:
-    """Ask the interpreter for its version and bitness; a string says why it could not answer."""
+    """Ask the interpreter for its version and bitness; else '{exe}: why it could not answer'."""
+    problem = _not_runnable(exe)
+    if problem is not None:
+        return f"{exe}: {problem}"
     try:
         result = runner.run([str(exe), "-E", "-s", "-S", "-c", _QUERY], timeout=_TIMEOUT_S)
+    except CommandFailed as err:
+        return f"{exe}: it {err.how()} without printing a version"
+    except ProgramNotFound:  # exe exists (checked above): what it needs to start does not
+        return f"{exe}: it cannot be started (its #! line or ELF loader names a missing file)"
     except TorchsetupError as err:
-        return f"{exe}: {err.message}"
-    match = re.fullmatch(r"(\d+\.\d+\.\d+) (\d+) (\S+)", result.stdout.strip())
+        return f"{exe}: it cannot be started ({err.message})"
+    except OSError as err:  # ENOEXEC: an executable file with no #! line (runner passes it on)
+        return f"{exe}: it cannot be started ({err.strerror or err})"
+    answer = result.stdout.strip()
+    match = re.fullmatch(r"(\d+\.\d+\.\d+) (\d+) (\S+)", answer)
     if not match:
-        return f"{exe}: unexpected answer {result.stdout.strip()[:80]!r}"
+        said = f"printed {answer[:80]!r}" if answer else "exited 0 and printed nothing"
+        return f"{exe}: it {said} instead of a version"
     return Interpreter(str(exe), match.group(1), int(match.group(2)), match.group(3), source)
+
+
+def _not_runnable(exe: Path) -> str | None:
+    """Why exe cannot be a program at all (missing, a folder, a device, no x bit), or None."""
+    try:
+        mode = exe.stat().st_mode
+    except FileNotFoundError:
+        return "it is a broken symlink" if exe.is_symlink() else "no such file"
+    except OSError as err:
+        return f"it cannot be read ({err.strerror})"
+    if stat.S_ISDIR(mode):
+        return "it is a directory"
+    if not stat.S_ISREG(mode):
+        kinds = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device"}
+        kinds.update({stat.S_IFIFO: "FIFO", stat.S_IFSOCK: "socket"})
+        return f"it is a {kinds.get(stat.S_IFMT(mode), 'special file')}, not a program"
+    if not os.access(exe, os.X_OK):
+        return "it is not executable"
+    return None
 
 
 def find_interpreters(env: Mapping[str, str]) -> tuple[tuple[Interpreter, ...], tuple[str, ...]]:

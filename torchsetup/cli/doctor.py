@@ -13,7 +13,7 @@ import typer
 from torchsetup.cli.common import JSON_HELP, wants_json
 
 if TYPE_CHECKING:
-    from torchsetup.envcheck import DoctorReport
+    from torchsetup.envcheck import DoctorReport, DoctorRequest, Target
 
 __all__ = ["register"]
 
@@ -69,8 +69,9 @@ def doctor(
     as_json = wants_json(ctx, json_output)
     if list_checks:
         return _list(as_json)
+    target = envcheck.resolve_target(python, venv)
     request = envcheck.DoctorRequest(
-        python=envcheck.resolve_python(python, venv),
+        python=target.python,
         check_ids=tuple(check or ()),
         core_only=core,
         strict=strict,
@@ -89,7 +90,9 @@ def doctor(
         with console(stderr=True).status(f"Checking {request.python} …"):
             report = envcheck.run_doctor(request)
     warm.join()
-    return _show(report, as_json=as_json, verbose=verbose)
+    return _show(
+        report, as_json=as_json, verbose=verbose, again=_again(target, request), note=target.note
+    )
 
 
 def _list(as_json: bool) -> int:
@@ -101,11 +104,29 @@ def _list(as_json: bool) -> int:
     return emit("doctor", checks, as_json=as_json, human=lambda d: render_check_list(d["checks"]))
 
 
-def _show(report: DoctorReport, *, as_json: bool, verbose: bool) -> int:
+def _again(target: Target, request: DoctorRequest) -> tuple[str, ...]:
+    """The options that make `torchsetup doctor … -v` check the same interpreter and checks."""
+    flags = [*target.args]
+    flags += [arg for check_id in request.check_ids for arg in ("--check", check_id)]
+    flags += [
+        flag
+        for on, flag in (
+            (request.core_only, "--core"),
+            (request.require_gpu, "--require-gpu"),
+            (request.strict, "--strict"),
+        )
+        if on
+    ]
+    return tuple(flags)
+
+
+def _show(
+    report: DoctorReport, *, as_json: bool, verbose: bool, again: tuple[str, ...], note: str | None
+) -> int:
     from torchsetup.report import console, emit
     from torchsetup.report.doctor import render_doctor
 
     if as_json:
         return emit("doctor", report, as_json=True, human=render_doctor, exit_code=report.exit_code)
-    console().print(render_doctor(report, verbose=verbose))
+    console().print(render_doctor(report, verbose=verbose, again=again, note=note))
     return report.exit_code

@@ -5,7 +5,14 @@ Other commands (install, build) call `run_doctor(DoctorRequest(python, core_only
 
 from __future__ import annotations
 
-from torchsetup.envcheck.core import list_checks, resolve_python, run_doctor, select_checks
+from torchsetup.envcheck.core import (
+    Target,
+    list_checks,
+    resolve_target,
+    run_doctor,
+    select_checks,
+    verify_python,
+)
 from torchsetup.envcheck.model import (
     DEFAULT_TIMEOUT_S,
     CheckResult,
@@ -24,8 +31,10 @@ __all__ = [
     "DoctorRequest",
     "Fix",
     "Status",
+    "Target",
     "list_checks",
-    "resolve_python",
+    "resolve_target",
     "run_doctor",
     "select_checks",
+    "verify_python",
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from torchsetup import runner
+from packaging.version import Version
+
 from torchsetup.envcheck.checks import CHECKS, Check, Context, Verdict
 from torchsetup.envcheck.checks.base import fail, skip
 from torchsetup.envcheck.checks.fixes import reinstall_torch
@@ -23,11 +26,19 @@ from torchsetup.envcheck.model import (
     Fix,
     Status,
 )
-from torchsetup.errors import EXIT_FAILED, EXIT_OK, TorchsetupError, UsageError
+from torchsetup.errors import EXIT_FAILED, EXIT_OK, UsageError
 from torchsetup.gpus import detect_nvidia
-from torchsetup.models import NvidiaInfo
+from torchsetup.interpreters import describe
+from torchsetup.models import Interpreter, NvidiaInfo
 
-__all__ = ["list_checks", "resolve_python", "run_doctor", "select_checks"]
+__all__ = [
+    "Target",
+    "list_checks",
+    "resolve_target",
+    "run_doctor",
+    "select_checks",
+    "verify_python",
+]
 
 # The slow tasks go last: gradcheck pulls in sympy and the first optimizer imports torch._dynamo
 # (seconds on torch 2.x), so a hang there cannot hide the cheap checks' results.
@@ -55,24 +66,77 @@ def select_checks(ids: Sequence[str], core_only: bool = False) -> tuple[Check, .
     return tuple(c for c in pool if c in chosen)
 
 
-def resolve_python(
+@dataclass(frozen=True)
+class Target:
+    """The interpreter to check, the doctor options that name it again, and a note on how."""
+
+    python: Path
+    args: tuple[str, ...] = ()
+    note: str | None = None
+
+
+def resolve_target(
     python: Path | None, venv: Path | None, env: Mapping[str, str] | None = None
-) -> Path:
-    """--python, else --venv's interpreter, else the active venv's, else this interpreter."""
+) -> Target:
+    """--python (a venv folder counts as --venv), else --venv, else the active venv, else us.
+
+    Raises UsageError when the interpreter does not run and print its version, or is Python 2.
+    """
     env = os.environ if env is None else env
     if python is not None and venv is not None:
-        raise UsageError("give --python or --venv, not both", hint="torchsetup doctor --venv DIR")
-    if python is not None:
-        if not python.exists():
-            raise UsageError(f"no such interpreter: {python}", hint="torchsetup host")
-        return python
+        raise UsageError(
+            "give --python or --venv, not both",
+            hint=shlex.join(["torchsetup", "doctor", "--venv", str(venv)]),
+        )
+    # absolute: a bare `python3.11` or `venv/bin/python` must not be looked up on PATH
+    python, venv = (p.absolute() if p is not None else None for p in (python, venv))
+    if python is not None and not python.is_dir():
+        verify_python(python)
+        return Target(python, ("--python", str(python)))
+    if python is not None:  # a venv folder where an interpreter was asked for: take the venv
+        found = _venv_python(python, flag="--python")
+        note = f"--python {python} is a venv folder: checking its interpreter {found}"
+        note += f" (same as --venv {python})"
+        verify_python(found)
+        return Target(found, ("--venv", str(python)), note)
     folder = venv or (Path(env["VIRTUAL_ENV"]) if env.get("VIRTUAL_ENV") else None)
     if folder is None:
-        return Path(sys.executable)
+        return Target(Path(sys.executable))
+    found = _venv_python(folder, flag="--venv")
+    verify_python(found)
+    return Target(found, ("--venv", str(folder)) if venv is not None else ())
+
+
+def _venv_python(folder: Path, *, flag: str) -> Path:
     for name in ("bin/python", "Scripts/python.exe"):
-        if (folder / name).exists():
+        if (folder / name).exists() or (folder / name).is_symlink():
             return folder / name
+    if flag == "--python":
+        raise UsageError(
+            f"{folder} is a directory, not a Python interpreter (and not a venv: no bin/python)",
+            hint="torchsetup host",
+        )
     raise UsageError(f"{folder} is not a virtualenv (no bin/python)", hint="torchsetup venv list")
+
+
+def verify_python(python: Path) -> None:
+    """UsageError unless python runs and prints a Python 3.6+ version (the probe's floor)."""
+    if not python.exists() and not python.is_symlink():
+        raise UsageError(f"no such interpreter: {python}", hint="torchsetup host")
+    found = describe("requested", python)
+    if isinstance(found, str):
+        reason = found.removeprefix(f"{python}: ")
+        raise UsageError(f"{python} is not a Python interpreter: {reason}", hint="torchsetup host")
+    _refuse_old_python(found)
+
+
+def _refuse_old_python(found: Interpreter | str) -> None:
+    if isinstance(found, Interpreter) and Version(found.version) < Version("3.6"):
+        raise UsageError(
+            f"{found.path} is Python {found.version}: the doctor (and torch ≥ 1.9) needs "
+            "Python 3.6+",
+            hint="torchsetup host",  # lists the interpreters found, with their versions
+        )
 
 
 def _group_of(task: str) -> str:
@@ -117,7 +181,8 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
         facts = run_groups(request.python, groups, timeout_s=request.timeout_s, cwd=request.cwd)
         host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
     if facts and not any(outcome.ok for outcome in facts.values()):
-        _refuse_old_python(request.python)  # nothing ran at all: is it even a Python 3?
+        # nothing ran at all: is it even a Python 3? (other failures: the checks say)
+        _refuse_old_python(describe("requested", request.python))
     ctx = Context(request.python, facts, host_gpu, request.require_gpu)
     results = tuple(evaluate(check, ctx) for check in checks)
     return DoctorReport(
@@ -128,21 +193,6 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
         duration_s=time.monotonic() - started,
         counts={s.value: sum(r.status is s for r in results) for s in Status},
     )
-
-
-def _refuse_old_python(python: Path) -> None:
-    """UsageError when the interpreter is older than the probe's floor (Python 3.6)."""
-    query = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
-    try:
-        found = runner.run([str(python), "-E", "-s", "-S", "-c", query], timeout=30).stdout
-    except TorchsetupError:
-        return  # it cannot even say its version; the per-check failures tell the rest
-    version = tuple(int(p) for p in found.strip().split(".") if p.isdigit())
-    if version and version < (3, 6):
-        raise UsageError(
-            f"{python} is Python {found.strip()}: the doctor (and torch ≥ 1.9) needs Python 3.6+",
-            hint="torchsetup doctor --python /path/to/python3",
-        )
 
 
 def exit_code(results: Sequence[CheckResult], *, strict: bool) -> int:

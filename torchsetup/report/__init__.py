@@ -65,11 +65,12 @@ def console(*, stderr: bool = False) -> Console:
     """A rich console; plain when NO_COLOR is set or the stream is not a terminal (rich's rules).
 
     Piped into a log or a file, lines stay whole: paths and commands get copied from there, and
-    rich would otherwise crop or fold them at 80 columns.
+    rich would otherwise crop or fold them at 80 columns. Control characters in what it prints
+    (a path holding ESC sequences, a child's stderr) are escaped: see report/safe.py.
     """
-    from rich.console import Console
+    from torchsetup.report.terminal import SafeConsole
 
-    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    out = SafeConsole(stderr=stderr, highlight=False, soft_wrap=False)
     if not out.is_terminal:
         out.soft_wrap, out.width = True, max(out.width, 200)
     return out

@@ -39,6 +39,7 @@ from torchsetup.build.plan import WHEEL
 from torchsetup.build.progress import eta_seconds, fraction
 from torchsetup.errors import EXIT_FAILED, EXIT_OK
 from torchsetup.report import console, emit, envelope
+from torchsetup.report.safe import printable
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -258,9 +259,10 @@ def emit_plan(plan: BuildPlan, *, as_json: bool) -> int:
         console().print(render_plan(plan))
     if failed:
         # Plain lines like the error boundary's, unwrapped so they can be copied.
-        sys.stderr.write(f"error: {len(failed)} prerequisite(s) failed: {failed[0].summary}\n")
+        summary = printable(failed[0].summary)
+        sys.stderr.write(f"error: {len(failed)} prerequisite(s) failed: {summary}\n")
         if failed[0].fix:
-            sys.stderr.write(f"hint: {failed[0].fix}\n")
+            sys.stderr.write(f"hint: {printable(failed[0].fix)}\n")
     return code
 
 

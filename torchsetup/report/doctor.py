@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -60,13 +63,26 @@ def _line(text: str, style: str) -> Text:
     return Text(text, style=style)
 
 
-def render_doctor(report: DoctorReport, verbose: bool = False) -> RenderableType:
-    """The report as text: a header, grouped check lines, and a summary line."""
+def render_doctor(
+    report: DoctorReport,
+    verbose: bool = False,
+    *,
+    again: Sequence[str] = (),
+    note: str | None = None,
+) -> RenderableType:
+    """The report as text: a header, grouped check lines, and a summary line.
+
+    `again` holds the doctor options that select the same interpreter and checks, so the
+    "details" command printed in the header checks what this report checked.
+    """
     torch = f"torch {report.torch_version}" if report.torch_version else "no torch found"
     header = Text(f"Doctor summary for {report.python} ({torch})")
     if not verbose:
-        header.append(" — details: torchsetup doctor -v", style="dim")
+        details = shlex.join(["torchsetup", "doctor", *again, "-v"])
+        header.append(f" — details: {details}", style="dim")
     parts: list[RenderableType] = [header]
+    if note:
+        parts.append(Text(f"note: {note}", style="dim"))
     group = None
     for result in report.results:
         current = _group_of(result.id)

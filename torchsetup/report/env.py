@@ -10,6 +10,7 @@ from rich.text import Text
 
 from torchsetup.errors import EXIT_OK
 from torchsetup.report import console
+from torchsetup.report.safe import printable
 from torchsetup.shellenv import EnvResult
 
 __all__ = ["print_env", "render_env", "write_snippet"]
@@ -25,9 +26,16 @@ _ACTIONS = {  # action: (done, on --dry-run)
 
 
 def write_snippet(result: EnvResult) -> int:
-    """--print: the snippet alone on stdout, for `eval`; notes and warnings on stderr."""
+    """--print: the snippet alone on stdout, for `eval`; notes and warnings on stderr.
+
+    Piped (`eval "$(torchsetup env --print)"`) it is exact; shown on a terminal, control
+    characters in it (a directory name with ESC in it) are escaped like all other output.
+    """
     _warn(result)
-    sys.stdout.write("".join(line + "\n" for line in result.plan.snippet))
+    shown = sys.stdout.isatty()
+    sys.stdout.write(
+        "".join((printable(line) if shown else line) + "\n" for line in result.plan.snippet)
+    )
     return EXIT_OK
 
 

@@ -39,7 +39,7 @@ def render_result(result: Any) -> RenderableType:
     if result.doctor is not None:
         from torchsetup.report.doctor import render_doctor
 
-        lines.append(render_doctor(result.doctor))
+        lines.append(render_doctor(result.doctor, again=("--venv", str(plan.venv))))
     if result.doctor_exit_code not in (None, 0):
         lines.append(Text("the doctor found problems (see above)", style="bold red"))
     if result.lock_written:

@@ -73,26 +73,39 @@ def _location_verdict(ctx: Context) -> Verdict:
 
 
 def _shadowing(ctx: Context, where: str, others: list[str]) -> tuple[str, Fix] | None:
-    """Why `where` wins over the installed torch: the cwd, PYTHONPATH or the user site."""
+    """Why `where` wins over the installed torch: the sys.path entry that holds it, and where
+    that entry comes from (the cwd, PYTHONPATH, an empty PYTHONPATH entry, the user site)."""
     py = ctx.data("static.python")
     prefix, user_site = str(py.get("prefix")), py.get("user_site")
     real = others[0] if others else "the torch installed in the environment"
-    cwd = str(py.get("cwd") or "")
-    if cwd and _under(where, cwd) and not _under(where, prefix):
-        return f"torch is imported from the current directory: {where}", Fix(
-            "run Python from another directory (a torch/ folder or source tree in the cwd "
-            "shadows the installed torch)",
-            ("cd ~",),
-        )
-    pythonpath = ctx.data("static.host").get("env", {}).get("PYTHONPATH", "")
-    for entry in (p for p in pythonpath.split(os.pathsep) if p):
-        if _under(where, entry):
+    cwd = str(py.get("cwd") or os.sep)
+    entry = _entry_holding(ctx, where)
+    host_env = ctx.data("static.host").get("env", {})
+    pythonpath = str(host_env.get("PYTHONPATH") or "")
+    parts = pythonpath.split(os.pathsep) if pythonpath else []
+    if entry is not None and _full(entry, cwd) == cwd and not _under(where, prefix):
+        # `python -c`, `-m` and the REPL put the cwd ('') first on sys.path; so does an empty
+        # PYTHONPATH entry, for every script run from that directory
+        away = "/" if cwd == os.path.normpath(str(host_env.get("HOME") or "~")) else "~"
+        if "" in parts:
+            fix = _pythonpath_fix(parts, "")
+            also = (f"cd {away}",) if entry == "" else ()
             return (
-                f"PYTHONPATH entry {entry} shadows torch: {where} is imported instead of {real}",
-                Fix(
-                    f"remove {entry} from PYTHONPATH (or unset it) for this environment",
-                    ("unset PYTHONPATH",),
-                ),
+                f"PYTHONPATH={pythonpath!r} has an empty entry, which means the current directory"
+                f" ({cwd}): {where} is imported instead of {real}",
+                Fix(fix.text, fix.commands + also),
+            )
+        if entry == "":
+            return f"torch is imported from the current directory: {where}", Fix(
+                f"run Python from another directory (a torch/ folder or torch.py in {cwd} shadows"
+                " the installed torch), or rename it",
+                (f"cd {away}",),
+            )
+    for part in (p for p in parts if p):
+        if entry is not None and _full(part, cwd) == _full(entry, cwd):
+            return (
+                f"PYTHONPATH entry {part} shadows torch: {where} is imported instead of {real}",
+                _pythonpath_fix(parts, part),
             )
     in_venv = prefix != py.get("base_prefix")
     if user_site and _under(where, str(user_site)) and (in_venv or others):
@@ -101,6 +114,29 @@ def _shadowing(ctx: Context, where: str, others: list[str]) -> tuple[str, Fix] |
             ("export PYTHONNOUSERSITE=1", f"{ctx.python} -m pip uninstall --user torch"),
         )
     return None
+
+
+def _full(entry: str, cwd: str) -> str:
+    """A sys.path or PYTHONPATH entry as the absolute folder it means ('' is the cwd)."""
+    return os.path.normpath(os.path.join(cwd, entry))
+
+
+def _entry_holding(ctx: Context, where: str) -> str | None:
+    """The sys.path entry (as written there) that the winning torch was found in."""
+    for found in ctx.data("static.torch_spec").get("candidates", []):  # in sys.path order
+        if os.path.dirname(str(found["path"])) == where:
+            return str(found["sys_path_entry"])
+    return None
+
+
+def _pythonpath_fix(parts: list[str], drop: str) -> Fix:
+    """Remove one entry (or the empty ones) from PYTHONPATH: the export without it, or unset."""
+    rest = [p for p in parts if p != drop and p]
+    what = f"remove {drop} from PYTHONPATH" if drop else "remove the empty entry from PYTHONPATH"
+    command = (
+        f"export PYTHONPATH={shlex.quote(os.pathsep.join(rest))}" if rest else "unset PYTHONPATH"
+    )
+    return Fix(f"{what} (or unset it) for this environment", (command,))
 
 
 def _torch_dists(ctx: Context) -> list[dict[str, Any]]:
