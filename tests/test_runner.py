@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.procs import alive, gone_within, wait_for_text
 from torchsetup import runner
 from torchsetup.errors import CommandFailed, Interrupted, ProgramNotFound
 
@@ -65,14 +66,14 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
         runner.run(["sh", "-c", script], timeout=3)
     assert info.value.timed_out == 3
     assert "timed out after 3s" in info.value.message
-    assert not _alive(int(pidfile.read_text()))
+    assert not alive(int(pidfile.read_text()))
 
 
 def test_a_group_member_left_behind_dies_when_the_child_exits(tmp_path: Path) -> None:
     pidfile = tmp_path / "sleeper.pid"
     result = runner.run(["sh", "-c", f"sleep 300 & echo $! > {pidfile}"])
     assert result.ok
-    assert not _alive(int(pidfile.read_text()))
+    assert not alive(int(pidfile.read_text()))
 
 
 def test_a_descendant_in_a_new_session_dies_with_the_run(tmp_path: Path) -> None:
@@ -85,7 +86,7 @@ def test_a_descendant_in_a_new_session_dies_with_the_run(tmp_path: Path) -> None
     )
     result = runner.run([sys.executable, "-c", code, str(pidfile)])
     assert result.ok
-    assert not _alive(int(pidfile.read_text()))
+    assert not alive(int(pidfile.read_text()))
 
 
 def test_the_child_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
@@ -97,10 +98,10 @@ def test_the_child_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with subprocess.Popen([sys.executable, "-c", parent_code, str(pidfile)], env=env) as parent:
-        child = _wait_for_pid(pidfile)
+        child = int(wait_for_text(pidfile))
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=30)
-    assert _gone_within(child, 10.0)
+    assert gone_within(child, 10.0)
 
 
 def test_cancel_ends_the_run_and_raises_interrupted(tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_cancel_ends_the_run_and_raises_interrupted(tmp_path: Path) -> None:
     with pytest.raises(Interrupted):
         runner.run(["sh", "-c", f"echo $$ > {tmp_path / 'pid'}; exec sleep 300"], cancel=cancel)
     assert time.monotonic() - started < 10
-    assert not _alive(int((tmp_path / "pid").read_text()))
+    assert not alive(int((tmp_path / "pid").read_text()))
 
 
 def test_channel_messages_stay_whole_whatever_stdout_gets() -> None:
@@ -140,34 +141,6 @@ def test_output_without_newlines_arrives_in_pieces_and_is_kept_bounded() -> None
     assert "".join(pieces) == "y" * 5_000_000
     assert max(len(p) for p in pieces) <= 64 * 1024
     assert result.stdout == "y" * 1000
-
-
-def _wait_for_pid(pidfile: Path, timeout: float = 30.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = pidfile.read_text().strip() if pidfile.exists() else ""
-        if text:
-            return int(text)
-        time.sleep(0.05)
-    raise AssertionError(f"{pidfile} was never written")
-
-
-def _gone_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _alive(pid: int) -> bool:
-    """Running, not merely a zombie waiting for a container's PID 1 to reap it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_missing_program_is_program_not_found() -> None:
