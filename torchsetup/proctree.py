@@ -16,8 +16,9 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
-__all__ = ["TAG_VAR", "end", "members", "new_tag", "parent_death_hook", "with_tag"]
+__all__ = ["TAG_VAR", "Tree", "new_tag", "parent_death_hook", "with_tag"]
 
 #: Space-separated tags of every torchsetup run this process descends from.
 TAG_VAR = "TORCHSETUP_RUN"
@@ -37,40 +38,84 @@ def with_tag(env: Mapping[str, str], tag: str) -> dict[str, str]:
     return {**env, TAG_VAR: " ".join(tags)}
 
 
-def members(pgid: int, tag: str) -> list[int]:
-    """Live processes in process group pgid or whose environment carries tag (not this one)."""
-    if not os.path.isdir(_PROC):  # no /proc (macOS): the group is all that can be seen
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return []
-        return [pgid]
-    found = []
-    for entry in os.scandir(_PROC):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        stat = _stat(entry.path)
-        if stat is None or stat[0] in "ZX":
-            continue
-        if stat[1] == pgid or _carries(entry.path, tag):
-            found.append(int(entry.name))
-    return found
+@dataclass(frozen=True)
+class Tree:
+    """What one child started: its process group (= its pid) and what carries its tag."""
+
+    pgid: int
+    tag: str
+    since: int  # the child's start time (clock ticks since boot): its descendants start later
+
+    @classmethod
+    def of(cls, pid: int, tag: str) -> Tree:
+        """The tree of a child just started with start_new_session=True and tag."""
+        stat = _stat(f"{_PROC}/{pid}")
+        return cls(pid, tag, stat[2] if stat is not None else 0)
+
+    def members(self) -> list[int]:
+        """Live processes in the group or whose environment carries the tag (not this one)."""
+        if not os.path.isdir(_PROC):  # no /proc (macOS): the group is all that can be seen
+            try:
+                os.killpg(self.pgid, 0)
+            except (ProcessLookupError, PermissionError):
+                return []
+            return [self.pgid]
+        found = []
+        for entry in os.scandir(_PROC):
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            stat = _stat(entry.path)
+            if stat is None or stat[0] in "ZX" or stat[2] < self.since:
+                continue  # a zombie, or older than the child: not its descendant
+            if stat[1] == self.pgid or _carries(entry.path, self.tag):
+                found.append(int(entry.name))
+        return found
+
+    def end(self, *, grace: float = 2.0, hard: float = 5.0) -> bool:
+        """SIGTERM every member, SIGKILL what is left after grace; True once all are gone."""
+        for sig, wait_s in ((signal.SIGTERM, grace), (signal.SIGKILL, hard)):
+            left = self.members()
+            if not left:
+                return True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pgid, sig)
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + wait_s
+            while self.members():
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(_POLL_S)
+            else:
+                return True
+        return not self.members()
 
 
-def _stat(path: str) -> tuple[str, int] | None:
-    """(state, process group) from /proc/<pid>/stat; the name field may hold spaces and ')'."""
+def _stat(path: str) -> tuple[str, int, int] | None:
+    """(state, process group, start time) from /proc/<pid>/stat; the name may hold ')'."""
     try:
-        with open(f"{path}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
+        fields = _slurp(f"{path}/stat").rsplit(b")", 1)[1].split()
+        return fields[0].decode(), int(fields[2]), int(fields[19])
+    except (OSError, IndexError, ValueError):
         return None
-    return fields[0].decode(), int(fields[2])
+
+
+def _slurp(path: str) -> bytes:
+    """A whole /proc file (os.read: a scan reads hundreds of them)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _carries(path: str, tag: str) -> bool:
     try:
-        with open(f"{path}/environ", "rb") as handle:
-            environ = handle.read()
+        environ = _slurp(f"{path}/environ")
     except OSError:  # gone, or another user's
         return False
     prefix = TAG_VAR.encode() + b"="
@@ -78,27 +123,6 @@ def _carries(path: str, tag: str) -> bool:
         if item.startswith(prefix):
             return tag.encode() in item[len(prefix) :].split()
     return False
-
-
-def end(pgid: int, tag: str, *, grace: float = 2.0, hard: float = 5.0) -> bool:
-    """SIGTERM the group and the tagged, SIGKILL what is left after grace; True once all gone."""
-    for sig, wait_s in ((signal.SIGTERM, grace), (signal.SIGKILL, hard)):
-        left = members(pgid, tag)
-        if not left:
-            return True
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, sig)
-        for pid in left:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + wait_s
-        while members(pgid, tag):
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(_POLL_S)
-        else:
-            return True
-    return not members(pgid, tag)
 
 
 def parent_death_hook() -> Callable[[], None] | None:

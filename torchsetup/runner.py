@@ -187,7 +187,8 @@ class _Session:
         tail_lines: int,
         keep_chars: int,
     ) -> None:
-        self.proc, self.tag, self.on_line, self.log = proc, tag, on_line, log
+        self.proc, self.on_line, self.log = proc, on_line, log
+        self.tree, self.ended = proctree.Tree.of(proc.pid, tag), False
         self.lines: queue.Queue[tuple[str, object]] = queue.Queue()
         self.kept = {"stdout": _Kept(keep_chars), "stderr": _Kept(keep_chars)}
         self.tail: deque[str] = deque(maxlen=tail_lines)
@@ -211,9 +212,13 @@ class _Session:
                 expired = deadline is not None and time.monotonic() >= deadline
                 if self.proc.poll() is not None or expired:
                     timed_out = timeout if self.proc.poll() is None else None
-                    proctree.end(self.proc.pid, self.tag, grace=_KILL_GRACE_S)
+                    self.ended = self.tree.end(grace=_KILL_GRACE_S)
                     drain_until = time.monotonic() + _KILL_GRACE_S
-            open_streams -= self._deliver_next()
+            if open_streams:
+                open_streams -= self._deliver_next()
+            elif drain_until is None:  # the pipes closed first: wait for the exit itself
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=_TICK_S)
         return timed_out
 
     def _start_readers(self, stdin: str | None, messages: IO[bytes] | None) -> int:
@@ -249,7 +254,8 @@ class _Session:
     def close(self) -> None:
         """End whatever is left of the tree, reap the child, close the log."""
         try:
-            proctree.end(self.proc.pid, self.tag, grace=_KILL_GRACE_S)
+            if not self.ended:  # interrupted, or a member would not die in time
+                self.tree.end(grace=_KILL_GRACE_S)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=_KILL_GRACE_S)
         finally:
