@@ -130,6 +130,7 @@ def _start(
 ) -> tuple[subprocess.Popen[bytes], IO[bytes] | None]:
     """Popen in a session of its own (a group to kill), tagged, dying with this process."""
     read_fd, write_fd = os.pipe() if channel else (None, None)
+    env.pop(CHANNEL_FD_VAR, None)  # one inherited from a parent run would name a wrong fd
     if write_fd is not None:
         env[CHANNEL_FD_VAR] = str(write_fd)
     try:

@@ -40,9 +40,11 @@ def open_channel():
     fd = os.environ.pop(CHANNEL_FD_VAR, None)
     if fd is None:
         return sys.stdout
-    fd = int(fd)
-    os.set_inheritable(fd, False)
-    return os.fdopen(fd, "w", encoding="utf-8")
+    try:
+        os.set_inheritable(int(fd), False)
+        return os.fdopen(int(fd), "w", encoding="utf-8")
+    except (OSError, ValueError):  # not a pipe torchsetup gave: say it where it can be seen
+        return sys.stdout
 
 
 def emit(event):
