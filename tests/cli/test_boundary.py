@@ -187,3 +187,25 @@ def test_a_path_with_undecodable_bytes_is_printed_even_on_a_strict_stdout(home: 
     )
     assert (proc.returncode, proc.stderr) == (0, b"")
     assert proc.stdout == b"/tmp/d\xff\n"
+
+
+def test_a_real_command_given_undecodable_bytes_never_leaks_a_traceback(home: Path) -> None:
+    bad = os.fsencode(str(home)) + b"/d\xff"
+    os.mkdir(bad)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "GITHUB_ENV": str(home / "github_env"),
+        "GITHUB_PATH": str(home / "github_path"),
+    }
+    proc = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"torchsetup", b"env", b"--github", b"--path", bad],
+        capture_output=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+        check=False,
+    )
+    err = proc.stderr.decode("utf-8", "backslashreplace")
+    assert b"Traceback" not in proc.stderr, err
+    assert proc.returncode == 0 or err.startswith("error: "), err
