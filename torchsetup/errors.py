@@ -12,6 +12,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "CommandFailed",
+    "Interrupted",
     "ProgramNotFound",
     "TorchsetupError",
     "UsageError",
@@ -111,3 +112,18 @@ class CommandFailed(TorchsetupError):
             tail=self.tail,
         )
         return out
+
+
+class Interrupted(BaseException):
+    """SIGINT, SIGTERM or SIGHUP arrived (or a run was cancelled): clean up as for Ctrl-C.
+
+    A BaseException, as KeyboardInterrupt is, so `except Exception` cannot swallow it and every
+    `except BaseException` / `finally` cleanup runs; not a KeyboardInterrupt, so Typer ≥ 0.12
+    cannot turn it into a silent Exit(130) before the error boundary sees it.
+    """
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, signal_name: str = "SIGINT") -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name

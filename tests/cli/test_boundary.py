@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,100 @@ def test_a_command_that_cannot_be_built_is_an_internal_error(
 
     assert run_guarded(broken, ["host"]) == 3
     assert "crash log: " in capsys.readouterr().err
+
+
+def test_ctrl_c_says_interrupted_and_gives_the_envelope(capsys: pytest.CaptureFixture[str]) -> None:
+    app = _app_raising(KeyboardInterrupt())
+
+    @app.callback()
+    def root(json_output: bool = typer.Option(False, "--json")) -> None:
+        """Global --json, as torchsetup has."""
+
+    assert run_guarded(lambda: typer.main.get_command(app), ["--json", "boom"]) == 130
+    out, err = capsys.readouterr()
+    assert [line for line in err.splitlines() if line] == ["error: interrupted"]  # click<8.2: \n
+    doc = json.loads(out)
+    assert (doc["status"], doc["exit_code"]) == ("interrupted", 130)
+
+
+_BAD_ARGV_APP = """import sys, typer
+from torchsetup.cli.boundary import run_guarded
+app = typer.Typer()
+@app.command()
+def boom(path: str) -> None:
+    raise ValueError("cannot handle " + path)
+@app.command()
+def other() -> None:
+    pass
+sys.exit(run_guarded(lambda: typer.main.get_command(app), sys.argv[1:]))
+"""
+
+
+def test_an_argument_with_undecodable_bytes_still_gets_a_crash_log(home: Path) -> None:
+    folder = os.fsencode(str(home)) + b"/d\xff\xfe"
+    proc = subprocess.run(
+        [os.fsencode(sys.executable), b"-c", _BAD_ARGV_APP.encode(), b"boom", folder],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=60,
+        check=False,
+    )
+    err = proc.stderr.decode("utf-8", "backslashreplace")
+    assert proc.returncode == 3, err
+    assert "Traceback" not in err
+    assert err.startswith("error: internal error: ValueError: cannot handle ")
+    log = Path(err.split("crash log: ")[1].strip())
+    text = log.read_text(encoding="utf-8")
+    assert "d\\udcff\\udcfe" in text
+    assert "ValueError: cannot handle" in text
+
+
+def test_a_path_with_undecodable_bytes_is_printed_even_on_a_strict_stdout(home: Path) -> None:
+    code = (
+        "import sys, typer\n"
+        "from torchsetup.cli.boundary import run_guarded\n"
+        "app = typer.Typer()\n"
+        "@app.command()\n"
+        "def show(path: str) -> None:\n"
+        "    print(path)\n"
+        "@app.command()\n"
+        "def other() -> None:\n"
+        "    pass\n"
+        "sys.exit(run_guarded(lambda: typer.main.get_command(app), sys.argv[1:]))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONIOENCODING": "utf-8:strict",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "show", os.fsdecode(b"/tmp/d\xff")],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    assert proc.stdout == b"/tmp/d\xff\n"
+
+
+def test_a_real_command_given_undecodable_bytes_never_leaks_a_traceback(home: Path) -> None:
+    bad = os.fsencode(str(home)) + b"/d\xff"
+    os.mkdir(bad)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "GITHUB_ENV": str(home / "github_env"),
+        "GITHUB_PATH": str(home / "github_path"),
+    }
+    proc = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"torchsetup", b"env", b"--github", b"--path", bad],
+        capture_output=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+        check=False,
+    )
+    err = proc.stderr.decode("utf-8", "backslashreplace")
+    assert b"Traceback" not in proc.stderr, err
+    assert proc.returncode == 0 or err.startswith("error: "), err

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.envcheck.conftest import PYENV, fake_package, python_of
+from tests.procs import alive
 from torchsetup.envcheck.execute import run_groups
 
 MakeVenv = Callable[..., Path]
@@ -63,3 +64,45 @@ def test_a_hang_is_not_retried_and_the_rest_say_why(make_venv: MakeVenv) -> None
     assert facts["torch.tensor.indexing"].skipped == (
         "not run: the probe timed out in torch.tensor.dtypes"
     )
+
+
+_SPAWNING_TORCH = """import subprocess
+__version__ = "0.0.spawning"
+_quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_same_group = subprocess.Popen(["sleep", "300"])  # keeps the probe's stdout and stderr
+_new_session = subprocess.Popen(["sleep", "301"], start_new_session=True, **_quiet)
+with open(PIDS, "w") as f:
+    f.write("%d %d" % (_same_group.pid, _new_session.pid))
+"""
+
+
+def test_processes_that_import_torch_starts_do_not_outlive_the_probe(
+    make_venv: MakeVenv, tmp_path: Path
+) -> None:
+    venv = make_venv()
+    pids = tmp_path / "pids"
+    body = f"PIDS = {str(pids)!r}\n{_SPAWNING_TORCH}"
+    fake_package(next((venv / "lib").glob("python3.*/site-packages")), "torch", body)
+    facts = run_groups(python_of(venv), [["torch.import"]], timeout_s=60, cwd=None)
+    assert facts["torch.import"].ok
+    same_group, new_session = (int(p) for p in pids.read_text().split())
+    assert not alive(same_group)
+    assert not alive(new_session)
+
+
+_NOISY_TORCH = """import sys
+__version__ = "0.0.noisy"
+sys.stdout.write("a partial line"); sys.stdout.flush()
+sys.stdout.write("x" * 5000000); sys.stdout.flush()
+sys.stderr.write("y" * 100000); sys.stderr.flush()
+"""
+
+
+def test_torch_that_floods_stdout_without_a_newline_still_imports(make_venv: MakeVenv) -> None:
+    venv = make_venv()
+    fake_package(next((venv / "lib").glob("python3.*/site-packages")), "torch", _NOISY_TORCH)
+    tasks = ["torch.import", "static.python", "static.host"]
+    facts = run_groups(python_of(venv), [tasks], timeout_s=60, cwd=None)
+    assert [facts[t].ok for t in tasks] == [True] * 3
+    assert facts["torch.import"].data is not None
+    assert facts["torch.import"].data["version"] == "0.0.noisy"

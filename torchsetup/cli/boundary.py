@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from torchsetup import __version__
-from torchsetup.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, TorchsetupError
+from torchsetup.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Interrupted,
+    TorchsetupError,
+)
 
 __all__ = ["run_guarded"]
 
@@ -27,12 +36,73 @@ _UsageError: type[Exception] = next(
 _ClickException: type[Exception] = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
 )
+_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
 def run_guarded(make_command: Callable[[], Any], args: Sequence[str]) -> int:
-    """Build the click command and invoke it on args; turn every way it ends into an exit code."""
+    """Build the click command and invoke it on args; turn every way it ends into an exit code.
+
+    SIGINT, SIGTERM and SIGHUP raise Interrupted meanwhile: the same cleanup runs for each.
+    """
     as_json = "--json" in args
     name = _command_name(args)
+    _tolerant_stdout()
+    try:
+        with _signals_interrupt():
+            rv = _invoke(make_command, args, as_json, name)
+    except Interrupted as err:
+        return _interrupted(name, as_json, err.signal_name)
+    except KeyboardInterrupt:  # raised without a signal (or before the handler)
+        return _interrupted(name, as_json, "SIGINT")
+    if rv == EXIT_INTERRUPTED:  # Typer ≥ 0.12 turned a KeyboardInterrupt into Exit(130)
+        return _interrupted(name, as_json, "SIGINT")
+    return rv
+
+
+def _tolerant_stdout() -> None:
+    """A path with undecodable bytes (argv holds them as surrogates) is printed as it came in,
+    instead of failing with UnicodeEncodeError where the locale makes stdout strict."""
+    if getattr(sys.stdout, "errors", None) == "strict":
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            sys.stdout.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While inside, each of _SIGNALS raises Interrupted in the main thread, once.
+
+    A signal the parent set to be ignored (nohup, a background job) stays ignored. Later signals
+    are not raised again, so that the cleanup of the first (a rollback, killing children) ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if not fired:
+            fired.append(signum)
+            raise Interrupted(signal.Signals(signum).name)
+
+    previous = {}
+    for name in _SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _interrupted(command: str, as_json: bool, signal_name: str) -> int:
+    said = "" if signal_name in ("SIGINT", "cancelled") else f" ({signal_name})"
+    error = TorchsetupError(f"interrupted{said}", exit_code=EXIT_INTERRUPTED)
+    return _fail(command, as_json, error)
+
+
+def _invoke(make_command: Callable[[], Any], args: Sequence[str], as_json: bool, name: str) -> int:
     command = None
     try:
         command = make_command()  # inside the guard: building it evaluates every annotation
@@ -57,8 +127,8 @@ def run_guarded(make_command: Callable[[], Any], args: Sequence[str]) -> int:
         return _fail(name, as_json, TorchsetupError(message, exit_code=code))
     except TorchsetupError as err:
         return _fail(name, as_json, err)
-    except (KeyboardInterrupt, typer.Abort):
-        return _fail(name, as_json, TorchsetupError("interrupted", exit_code=EXIT_INTERRUPTED))
+    except typer.Abort:  # click < 8.2 turns a KeyboardInterrupt into Abort
+        raise KeyboardInterrupt from None
     except Exception as err:
         if os.environ.get("TORCHSETUP_DEBUG"):
             raise
@@ -108,7 +178,8 @@ def _write_crash_log(args: Sequence[str], err: BaseException) -> Path:
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body, encoding="utf-8")
+        # argv and messages may hold undecodable bytes (surrogates): escape, never fail here
+        path.write_bytes(body.encode("utf-8", "backslashreplace"))
     except OSError:
         path = Path(os.devnull)  # nowhere to write: the message itself still says what broke
         sys.stderr.write(body)

@@ -7,6 +7,7 @@ the last lines of stderr; the tasks that had not run yet are run again in a fres
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ PROBE_DIR = Path(__file__).resolve().parent.parent / "probe"
 PROBE_FILES = tuple(PROBE_DIR / name for name in ("main.py", "seed.py", "gpu.py"))
 MARK = "@@torchsetup "
 _RETRIES = 2
+_KEEP_CHARS = 1 << 20  # of the target's own stdout/stderr: enough for any traceback
 # `python -c` puts the cwd first on sys.path, as the user's own `python -c "import torch"` does,
 # so a torch/ folder in the cwd shadows torch here too. Python 3.6 must parse this.
 _BOOT = (
@@ -73,22 +75,36 @@ def probe_argv(python: Path, tasks: Sequence[str], timeout_s: float) -> list[str
 def run_groups(
     python: Path, groups: Sequence[Sequence[str]], *, timeout_s: float, cwd: Path | None
 ) -> Facts:
-    """Run each group of tasks in its own child, concurrently; every task gets an outcome."""
+    """Run each group of tasks in its own child, concurrently; every task gets an outcome.
+
+    Ctrl-C or SIGTERM (Interrupted in this thread) ends every probe child at once, not at its
+    timeout: the worker threads see `cancel` within a tick and kill their trees.
+    """
     facts: Facts = {}
-    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
-        for outcomes in pool.map(lambda g: _run_group(python, g, timeout_s, cwd), groups):
-            for task, outcome in outcomes.items():
+    cancel = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, len(groups)))
+    try:
+        futures = [pool.submit(_run_group, python, g, timeout_s, cwd, cancel) for g in groups]
+        for future in futures:
+            for task, outcome in future.result().items():
                 facts.setdefault(task, outcome)  # the first group's torch.import is the one
+    except BaseException:
+        cancel.set()
+        raise
+    finally:
+        pool.shutdown(wait=True)
     return facts
 
 
-def _run_group(python: Path, tasks: Sequence[str], timeout_s: float, cwd: Path | None) -> Facts:
+def _run_group(
+    python: Path, tasks: Sequence[str], timeout_s: float, cwd: Path | None, cancel: threading.Event
+) -> Facts:
     outcomes: Facts = {}
     pending = list(tasks)
     for _attempt in range(_RETRIES + 1):
         if not pending:
             break
-        blamed = _run_once(python, pending, timeout_s, cwd, outcomes)
+        blamed = _run_once(python, pending, timeout_s, cwd, outcomes, cancel)
         pending = [t for t in pending if t not in outcomes]
         if blamed is None or blamed == "torch.import" or _timed_out(outcomes[blamed]):
             break  # a hang would likely hang again: one timeout per group is enough
@@ -112,14 +128,19 @@ def _why_not_run(outcomes: Facts) -> str:
 
 
 def _run_once(
-    python: Path, tasks: Sequence[str], timeout_s: float, cwd: Path | None, outcomes: Facts
+    python: Path,
+    tasks: Sequence[str],
+    timeout_s: float,
+    cwd: Path | None,
+    outcomes: Facts,
+    cancel: threading.Event,
 ) -> str | None:
     """One child; record each finished task; return the task a crash/hang is blamed on."""
     current: list[str] = []
 
     def on_line(stream: str, line: str) -> None:
-        if stream != "stdout" or not line.startswith(MARK):
-            return
+        if stream != "channel" or not line.startswith(MARK):
+            return  # the target's own stdout/stderr: kept (bounded) for the diagnosis only
         try:
             event = json.loads(line[len(MARK) :])
         except ValueError:
@@ -138,6 +159,9 @@ def _run_once(
             on_line=on_line,
             check=False,
             tail_lines=400,
+            channel=True,
+            cancel=cancel,
+            keep_chars=_KEEP_CHARS,
         )
     except TorchsetupError as err:  # the interpreter itself is missing or not executable
         for task in tasks:

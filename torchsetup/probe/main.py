@@ -3,7 +3,9 @@
 # torchsetup starts `python -c <bootstrap> main.py|seed.py|gpu.py TASK,TASK,...`: the bootstrap
 # executes these files into one namespace and calls main(). With -c, sys.path[0] is the cwd, as in
 # the user's own `python -c "import torch"`, so a torch/ folder there shadows torch here too. The
-# user's environment is kept. It prints one line per event on stdout, each prefixed with MARK:
+# user's environment is kept. It writes one line per event, each prefixed with MARK, to its own
+# pipe (the fd in TORCHSETUP_CHANNEL_FD; stdout when run by hand), never to the stdout that
+# `import torch` shares, where a partial line or megabytes without a newline would garble them:
 #   {"start": id}                                   a task began (a crash now is blamed on it)
 #   {"done": id, "ok": true, "data": {...}, "s": t}  it finished
 #   {"done": id, "ok": false, "error": "...", "trace": "..."}   it raised
@@ -17,6 +19,7 @@ import traceback
 import warnings
 
 MARK = "@@torchsetup "
+CHANNEL_FD_VAR = "TORCHSETUP_CHANNEL_FD"
 TASKS = {}
 NEEDS_TORCH = set()
 _STATE = {}
@@ -32,9 +35,22 @@ def task(name, needs_torch=True):
     return register
 
 
+def open_channel():
+    """The pipe torchsetup reads events from; children that torch starts do not inherit it."""
+    fd = os.environ.pop(CHANNEL_FD_VAR, None)
+    if fd is None:
+        return sys.stdout
+    try:
+        os.set_inheritable(int(fd), False)
+        return os.fdopen(int(fd), "w", encoding="utf-8")
+    except (OSError, ValueError):  # not a pipe torchsetup gave: say it where it can be seen
+        return sys.stdout
+
+
 def emit(event):
-    sys.stdout.write(MARK + json.dumps(event, default=str) + "\n")
-    sys.stdout.flush()
+    channel = _STATE.get("channel") or sys.stdout
+    channel.write(MARK + json.dumps(event, default=str) + "\n")
+    channel.flush()
 
 
 def first_line(err):
@@ -288,6 +304,7 @@ def run_task(name):
 
 
 def main(argv):
+    _STATE["channel"] = open_channel()
     names = [n for n in (argv[1] if len(argv) > 1 else "").split(",") if n]
     if len(argv) > 2:
         import faulthandler
