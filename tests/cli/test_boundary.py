@@ -209,3 +209,21 @@ def test_a_real_command_given_undecodable_bytes_never_leaks_a_traceback(home: Pa
     err = proc.stderr.decode("utf-8", "backslashreplace")
     assert b"Traceback" not in proc.stderr, err
     assert proc.returncode == 0 or err.startswith("error: "), err
+
+
+def test_error_and_hint_lines_escape_terminal_control_characters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hostile = "/tmp/x\x1b]0;pwned\x07\x1b[2J"
+
+    def command() -> typer.Typer:
+        raise TorchsetupError(f"{hostile} is broken", hint=f"rm -r {hostile}")
+
+    assert run_guarded(command, ["host"]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert err.splitlines() == [
+        "error: /tmp/x\\x1b]0;pwned\\x07\\x1b[2J is broken",
+        "hint: rm -r /tmp/x\\x1b]0;pwned\\x07\\x1b[2J",
+    ]

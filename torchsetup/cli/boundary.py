@@ -25,6 +25,7 @@ from torchsetup.errors import (
     Interrupted,
     TorchsetupError,
 )
+from torchsetup.report.safe import printable
 
 __all__ = ["run_guarded"]
 
@@ -158,9 +159,9 @@ def _fail(command: str, as_json: bool, err: TorchsetupError) -> int:
 
         doc = envelope(command, exit_code=err.exit_code, errors=[err.to_dict()])
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-    sys.stderr.write(f"error: {err.message}\n")
+    sys.stderr.write(f"error: {printable(err.message)}\n")
     if err.hint:
-        sys.stderr.write(f"hint: {err.hint}\n")
+        sys.stderr.write(f"hint: {printable(err.hint)}\n")
     return err.exit_code
 
 
@@ -182,5 +183,5 @@ def _write_crash_log(args: Sequence[str], err: BaseException) -> Path:
         path.write_bytes(body.encode("utf-8", "backslashreplace"))
     except OSError:
         path = Path(os.devnull)  # nowhere to write: the message itself still says what broke
-        sys.stderr.write(body)
+        sys.stderr.write(printable(body, newlines=True))
     return path
