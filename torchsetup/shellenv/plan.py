@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from torchsetup import rcblock, rcfile
 from torchsetup.shellenv.home import check_home
@@ -13,7 +15,7 @@ from torchsetup.shellenv.model import EnvPlan, EnvRequest, FileChange
 from torchsetup.shellenv.sources import resolve_exports
 from torchsetup.shells import Exports, RcTarget, Shell, ShellContext, detect_shell, get_shell
 
-__all__ = ["describe", "plan_env", "transform_for"]
+__all__ = ["block_transform", "describe", "plan_env", "transform_for"]
 
 _CONTEXT = 3  # lines of context in a diff, as `diff -u`
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", re.MULTILINE)
@@ -27,10 +29,16 @@ def _shell(request: EnvRequest, environ: Mapping[str, str]) -> tuple[Shell, str]
 
 def transform_for(plan: EnvPlan, target: RcTarget) -> rcfile.Transform:
     """The bytes → bytes function that puts the plan's block into (or takes it out of) a file."""
-    name = str(target.path)
-    if plan.mode == "remove":
-        return lambda data: rcblock.remove_block(data, name=name)
-    return lambda data: rcblock.apply_block(data, plan.snippet, name=name)
+    return block_transform(plan.mode, plan.snippet, target.path)
+
+
+def block_transform(mode: str, snippet: Sequence[str], path: Path) -> rcfile.Transform:
+    """apply or remove the block in the file at path (its checksum binds it to the file's name)."""
+    name = str(path)
+    names = (rcblock.file_name(os.path.realpath(path)), rcblock.file_name(path))
+    if mode == "remove":
+        return lambda data: rcblock.remove_block(data, name=name, names=names)
+    return lambda data: rcblock.apply_block(data, snippet, name=name, names=names)
 
 
 def describe(edit: rcfile.Edit, why: str, mode: str) -> FileChange:
@@ -45,8 +53,7 @@ def describe(edit: rcfile.Edit, why: str, mode: str) -> FileChange:
     elif mode == "remove":
         action = "remove"
     else:
-        found = rcblock.find_block(before)
-        action = "replace" if found is not None else "append"
+        action = "replace" if rcblock.begin_lines(before) else "append"
     return FileChange(edit.path, edit.target, why, action, _diff(edit), edit.warnings)
 
 
