@@ -123,7 +123,9 @@ def plan_env(request: EnvRequest, environ: Mapping[str, str]) -> EnvPlan:
     if request.mode != "remove":
         resolved = resolve_exports(request, shell)
         exports, notes, warnings = resolved.exports, resolved.notes, resolved.warnings
-    snippet = tuple(shell.render(exports))
+    # eval and `| source` see the printed text as one line in fish and tcsh: print that form.
+    render = shell.render_eval if request.mode == "print" else shell.render
+    snippet = tuple(render(exports))
     plan = EnvPlan(
         shell.name,
         shell_source,
