@@ -140,12 +140,16 @@ def plan_env(request: EnvRequest, environ: Mapping[str, str]) -> EnvPlan:
     )
     if request.mode == "print" or request.github:
         return plan
+    from torchsetup.shellenv import journal, resume
+
     ctx = ShellContext(check_home(environ), environ)
+    prior = journal.peek()
     files = []
     for target in _targets(shell, ctx, request.mode):
         edit = rcfile.edit_file(target.path, transform_for(plan, target), dry_run=True)
         if not request.dry_run and edit.changed:
             # Every file is checked before the first is written: all of them, or none.
             rcfile.check_writable(edit.target)
-        files.append(describe(edit, target.why, request.mode))
-    return replace(plan, files=tuple(files))
+        files.append(resume.noted(describe(edit, target.why, request.mode), prior, edit))
+    completes = resume.plan_completion(prior, {str(f.path) for f in files})
+    return replace(plan, files=tuple(files), completes=completes)
