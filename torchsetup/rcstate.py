@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,10 +116,18 @@ def remove_stale_temps(directory: Path, name: str) -> list[Path]:
 
 def load_json(name: str) -> Any:
     """The record called name, or None when there is none (or it is unreadable)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
-        return json.loads((paths.state_dir() / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        fd = os.open(paths.state_dir() / name, flags)
+    except OSError:
         return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None  # never read a FIFO: it would block
+        try:
+            return json.loads(f.read().decode("utf-8"))
+        except (OSError, ValueError):
+            return None
 
 
 def save_json(name: str, value: Any) -> None:
