@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.shells.helpers import parse_github_env
 from torchsetup.cli import run_cli
 from torchsetup.state import SetupRecord, save_record
 
@@ -157,7 +158,9 @@ def test_github_appends_path_and_env_once(
     assert _run(capsys, *args)[0] == 0
     assert _run(capsys, *args)[0] == 0
     assert gh_path.read_text(encoding="utf-8") == f"/already/there\n{venv}/bin\n"
-    assert gh_env.read_text(encoding="utf-8") == f"LD_LIBRARY_PATH=/usr/lib\nVIRTUAL_ENV={venv}\n"
+    variables = parse_github_env(gh_env.read_text(encoding="utf-8"))
+    assert variables == {"LD_LIBRARY_PATH": "/usr/lib", "VIRTUAL_ENV": str(venv)}
+    assert gh_env.read_text(encoding="utf-8").count("<<") == 2  # the second run added nothing
     assert list(home.iterdir()) == [home / ".local"]  # the lock dir only; no rc file
 
 

@@ -68,9 +68,11 @@ def test_missing_file_gets_a_block_and_remove_means_no_file() -> None:
     assert rcblock.remove_block(rcblock.apply_block(None, BODY)) is None
 
 
-def test_indented_marker_still_counts_as_a_marker() -> None:
-    data = b"  # >>> torchsetup >>>\nx\n\t# <<< torchsetup <<<\n"
-    assert rcblock.find_block(data) == rcblock.Block(0, len(data), b"\n", rcblock._HEADER)
+def test_indented_markers_of_its_own_block_still_count() -> None:
+    block = rcblock.render_block(BODY, name=b".bashrc")
+    begin, rest = block.split(b"\n", 1)
+    data = b"  " + begin + b"\n" + rest.replace(rcblock.END, b"\t" + rcblock.END)
+    assert rcblock.find_block(data) == rcblock.Block(0, len(data), b"\n", "plain")
 
 
 def test_marker_with_trailing_text_is_not_a_marker() -> None:

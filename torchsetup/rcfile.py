@@ -16,16 +16,13 @@ import hashlib
 import os
 import shlex
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from filelock import FileLock, Timeout
-
-from torchsetup import paths
-from torchsetup.errors import TorchsetupError
+from torchsetup import rcdirs, rcstate
+from torchsetup.errors import EXIT_USAGE, TorchsetupError
 
 __all__ = [
     "Edit",
@@ -41,7 +38,6 @@ __all__ = [
 Transform = Callable[[Optional[bytes]], Optional[bytes]]  # a runtime alias: 3.9 has no X | None
 
 _RETRIES = 5
-_LOCK_TIMEOUT_S = 60.0
 
 
 class RcFileError(TorchsetupError):
@@ -65,8 +61,37 @@ class Edit:
         return self.before != self.after
 
 
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_regular(path: Path, mode: int, shown: Path | None = None) -> RcFileError:
+    """The error for a path that is not a regular file (reading a FIFO would block forever)."""
+    what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    shown = shown or path
+    via = f" (the link points to {path})" if shown != path else ""
+    if shown.is_symlink():
+        hint = f"rm {_q(shown)}    (only the link; torchsetup then creates a regular file)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        hint = f"ls -l {_q(shown)}    (a device: name a regular file instead)"
+    else:
+        hint = f"mv {_q(shown)} {_q(shown)}.moved    (then run the command again)"
+    return RcFileError(
+        f"{shown} is {what}{via}, not a startup file; torchsetup opens only regular files, "
+        "nothing was written",
+        hint=hint,
+        exit_code=EXIT_USAGE,
+    )
+
+
 def resolve_target(path: Path) -> Path:
-    """The regular file behind path (following a symlink chain); refuses dangling links and dirs."""
+    """The regular file behind path (following a symlink chain); refuses dangling links and
+    anything that is not a regular file (a directory, FIFO, socket or device)."""
     try:
         target = path.resolve(strict=True)  # os.path.realpath(strict=) needs 3.10
     except FileNotFoundError:
@@ -81,22 +106,36 @@ def resolve_target(path: Path) -> Path:
         raise RcFileError(
             f"{path}: symlink loop or unreadable link ({err}); nothing was written"
         ) from err
-    if target.is_dir():
-        raise RcFileError(
-            f"{path} is a directory, not a startup file; nothing was written",
-            hint=f"move it away, then run again: mv {_q(path)} {_q(path)}.dir",
-        )
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:  # removed since resolve() saw it
+        return target
+    if not stat.S_ISREG(mode):
+        raise _not_regular(target, mode, path)
     return target
 
 
-def read_file(target: Path) -> bytes | None:
-    """The file's bytes, or None when it does not exist."""
+def read_file(target: Path, limit: int = -1) -> bytes | None:
+    """The file's bytes (the first limit ones), None when it does not exist; only regular files.
+
+    O_NONBLOCK makes the open itself return at once even if a FIFO was put there after
+    resolve_target looked; fstat then refuses it before anything is read.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     try:
-        return target.read_bytes()
+        fd = os.open(target, flags)
     except FileNotFoundError:
         return None
     except OSError as err:
         raise RcFileError(f"cannot read {target}: {err.strerror}") from err
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(target, mode)
+        try:
+            return f.read(limit)
+        except OSError as err:
+            raise RcFileError(f"cannot read {target}: {err.strerror}") from err
 
 
 def edit_file(path: Path, transform: Transform, *, dry_run: bool = False) -> Edit:
@@ -104,9 +143,17 @@ def edit_file(path: Path, transform: Transform, *, dry_run: bool = False) -> Edi
     target = resolve_target(path)
     if dry_run:
         before = read_file(target)
-        return Edit(path, target, before, transform(before), written=False)
+        stale = tuple(
+            f"{p} is a temp file an interrupted torchsetup run left; the next run removes it"
+            for p in rcstate.stale_temps(target.parent, target.name)
+        )
+        return Edit(path, target, before, transform(before), written=False, warnings=stale)
     warnings = check_writable(target)
     with _locked(target):
+        warnings += tuple(
+            f"removed {p}, a temp file an interrupted torchsetup run left"
+            for p in rcstate.remove_stale_temps(target.parent, target.name)
+        )
         for _ in range(_RETRIES):
             before = read_file(target)
             after = transform(before)
@@ -165,19 +212,9 @@ def check_writable(target: Path) -> tuple[str, ...]:
 @contextlib.contextmanager
 def _locked(target: Path) -> Iterator[None]:
     """An advisory lock per target file, kept in torchsetup's state dir (not beside dotfiles)."""
-    lock_dir = paths.state_dir() / "locks"
     key = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
-    try:
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(lock_dir / f"{key}.lock"), timeout=_LOCK_TIMEOUT_S):
-            yield
-    except Timeout as err:
-        raise RcFileError(
-            f"another torchsetup is editing {target} (waited {_LOCK_TIMEOUT_S:g}s)",
-            hint="wait for it to finish, then run the command again",
-        ) from err
-    except PermissionError as err:
-        raise RcFileError(f"cannot create the lock in {lock_dir}: {err.strerror}") from err
+    with rcstate.lock(key, str(target)):
+        yield
 
 
 def _commit(target: Path, before: bytes | None, after: bytes | None) -> bool:
@@ -187,8 +224,9 @@ def _commit(target: Path, before: bytes | None, after: bytes | None) -> bool:
             return False
         target.unlink()
         _fsync_dir(target.parent)
+        rcdirs.prune_dirs(target.parent)
         return True
-    target.parent.mkdir(parents=True, exist_ok=True)
+    rcdirs.make_dirs(target.parent)
     tmp = _write_temp(target, after)
     try:
         if read_file(target) != before:
@@ -206,7 +244,7 @@ def _commit(target: Path, before: bytes | None, after: bytes | None) -> bool:
 def _write_temp(target: Path, data: bytes) -> str:
     """data in a fsynced temp file beside target, with target's mode, owner and xattrs."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = rcstate.temp_file(target.parent, target.name)
     except OSError as err:
         raise RcFileError(
             f"cannot create a temp file in {target.parent}: {err.strerror}; nothing was written"

@@ -77,3 +77,30 @@ def run_shell(argv: list[str], environ: Mapping[str, str], cwd: Path) -> dict[st
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     value: dict[str, str | None] = json.loads(proc.stdout.strip().splitlines()[-1])
     return value
+
+
+def parse_github_env(text: str) -> dict[str, str]:
+    """$GITHUB_ENV as the runner reads it (docs: "Setting an environment variable", and
+    actions/runner FileCommandManager): `NAME=value` lines, or `NAME<<DELIMITER`, the value's
+    lines, then a line that is exactly DELIMITER. Lines split at \\n only (Linux runners)."""
+    found: dict[str, str] = {}
+    lines = iter(text.split("\n"))
+    for line in lines:
+        if not line:
+            continue
+        eq, heredoc = line.find("="), line.find("<<")
+        if eq >= 0 and (heredoc < 0 or eq < heredoc):
+            name, value = line.split("=", 1)
+        else:
+            assert heredoc > 0, f"the runner rejects the line {line!r}"
+            name, delimiter = line.split("<<", 1)
+            body = []
+            for value_line in lines:
+                if value_line == delimiter:
+                    break
+                body.append(value_line)
+            else:
+                raise AssertionError(f"the runner finds no closing {delimiter!r}")
+            value = "\n".join(body)
+        found[name] = value
+    return found

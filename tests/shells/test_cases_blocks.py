@@ -35,14 +35,18 @@ def test_c08_missing_final_newline_is_ended_before_the_block(home: Path) -> None
     assert after.startswith(b"alias x=y\n# >>> torchsetup >>>\n")
 
 
-def test_c11_hand_edited_block_is_overwritten_inside_markers_only(home: Path) -> None:
+def test_c11_hand_edited_block_is_refused_naming_file_and_lines(home: Path) -> None:
+    # The header says "not by hand": an edited block is no longer provably torchsetup's, so it
+    # is neither replaced nor removed (issue 9: marker pairs torchsetup did not write).
     clean = _put(home, b"before\n")
     edited = clean.replace(b"esac\n", b"esac\necho hand-made\n", 1) + b"after\n"
     (home / ".bashrc").write_bytes(edited)
-    plan = apply_env("bash", env_of(home), path=(PY,), dry_run=True)
-    assert "-echo hand-made" in plan.files[0].diff
-    apply_env("bash", env_of(home), path=(PY,))
-    assert (home / ".bashrc").read_bytes() == clean + b"after\n"
+    for mode in ("apply", "remove"):
+        with pytest.raises(DamagedMarkers, match="did not write them") as info:
+            apply_env("bash", env_of(home), path=(PY,), mode=mode)
+        assert f"{home / '.bashrc'}:2: lines 2-9 " in info.value.message
+        assert info.value.exit_code == 2
+        assert (home / ".bashrc").read_bytes() == edited
 
 
 DAMAGED = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from torchsetup import rcfile
+from torchsetup.shellenv import journal, resume
 from torchsetup.shellenv.github import github_files
 from torchsetup.shellenv.model import EnvPlan, EnvResult, FileChange
 from torchsetup.shellenv.plan import describe, transform_for
@@ -21,16 +22,23 @@ def apply_env(plan: EnvPlan, environ: Mapping[str, str]) -> EnvResult:
         written = tuple(github_files(plan, environ, dry_run=plan.dry_run))
         return _result(plan, written, "later steps of this job get the new values")
     if plan.dry_run:
-        return _result(plan, plan.files, "nothing written (--dry-run)")
-    files: tuple[FileChange, ...] = tuple(
-        describe(
-            rcfile.edit_file(change.path, transform_for(plan, RcTarget(change.path, change.why))),
-            change.why,
-            plan.mode,
-        )
-        for change in plan.files
-    )
-    return _result(plan, files, _apply_now(plan, files))
+        return _result(plan, plan.completes + plan.files, "nothing written (--dry-run)")
+    with journal.running():
+        prior = journal.load()
+        own = [str(change.path) for change in plan.files]
+        completed = resume.complete(prior, own)
+        if any(change.action != "unchanged" for change in plan.files):
+            journal.save(journal.Pending(plan.mode, plan.shell, plan.snippet, tuple(own)))
+        files = tuple(_write(plan, change, prior) for change in plan.files)
+        journal.clear()
+    return _result(plan, completed + files, _apply_now(plan, files))
+
+
+def _write(plan: EnvPlan, change: FileChange, prior: journal.Pending | None) -> FileChange:
+    """Edit one file as planned; a warning when an interrupted run had left it behind."""
+    target = RcTarget(change.path, change.why)
+    edit = rcfile.edit_file(change.path, transform_for(plan, target))
+    return resume.noted(describe(edit, change.why, plan.mode), prior, edit)
 
 
 def _result(plan: EnvPlan, files: tuple[FileChange, ...], apply_now: str) -> EnvResult:

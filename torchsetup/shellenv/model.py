@@ -55,6 +55,8 @@ class EnvPlan:
     warnings: tuple[str, ...]
     github: bool
     dry_run: bool
+    #: Files only an interrupted earlier run was writing, which this run finishes first.
+    completes: tuple[FileChange, ...] = ()
 
 
 @dataclass(frozen=True)

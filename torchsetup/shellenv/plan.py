@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from torchsetup import rcblock, rcfile
 from torchsetup.shellenv.home import check_home
@@ -13,7 +15,7 @@ from torchsetup.shellenv.model import EnvPlan, EnvRequest, FileChange
 from torchsetup.shellenv.sources import resolve_exports
 from torchsetup.shells import Exports, RcTarget, Shell, ShellContext, detect_shell, get_shell
 
-__all__ = ["describe", "plan_env", "transform_for"]
+__all__ = ["block_transform", "describe", "plan_env", "transform_for"]
 
 _CONTEXT = 3  # lines of context in a diff, as `diff -u`
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", re.MULTILINE)
@@ -27,10 +29,16 @@ def _shell(request: EnvRequest, environ: Mapping[str, str]) -> tuple[Shell, str]
 
 def transform_for(plan: EnvPlan, target: RcTarget) -> rcfile.Transform:
     """The bytes → bytes function that puts the plan's block into (or takes it out of) a file."""
-    name = str(target.path)
-    if plan.mode == "remove":
-        return lambda data: rcblock.remove_block(data, name=name)
-    return lambda data: rcblock.apply_block(data, plan.snippet, name=name)
+    return block_transform(plan.mode, plan.snippet, target.path)
+
+
+def block_transform(mode: str, snippet: Sequence[str], path: Path) -> rcfile.Transform:
+    """apply or remove the block in the file at path (its checksum binds it to the file's name)."""
+    name = str(path)
+    names = (rcblock.file_name(os.path.realpath(path)), rcblock.file_name(path))
+    if mode == "remove":
+        return lambda data: rcblock.remove_block(data, name=name, names=names)
+    return lambda data: rcblock.apply_block(data, snippet, name=name, names=names)
 
 
 def describe(edit: rcfile.Edit, why: str, mode: str) -> FileChange:
@@ -45,8 +53,7 @@ def describe(edit: rcfile.Edit, why: str, mode: str) -> FileChange:
     elif mode == "remove":
         action = "remove"
     else:
-        found = rcblock.find_block(before)
-        action = "replace" if found is not None else "append"
+        action = "replace" if rcblock.begin_lines(before) else "append"
     return FileChange(edit.path, edit.target, why, action, _diff(edit), edit.warnings)
 
 
@@ -116,7 +123,9 @@ def plan_env(request: EnvRequest, environ: Mapping[str, str]) -> EnvPlan:
     if request.mode != "remove":
         resolved = resolve_exports(request, shell)
         exports, notes, warnings = resolved.exports, resolved.notes, resolved.warnings
-    snippet = tuple(shell.render(exports))
+    # eval and `| source` see the printed text as one line in fish and tcsh: print that form.
+    render = shell.render_eval if request.mode == "print" else shell.render
+    snippet = tuple(render(exports))
     plan = EnvPlan(
         shell.name,
         shell_source,
@@ -131,12 +140,16 @@ def plan_env(request: EnvRequest, environ: Mapping[str, str]) -> EnvPlan:
     )
     if request.mode == "print" or request.github:
         return plan
+    from torchsetup.shellenv import journal, resume
+
     ctx = ShellContext(check_home(environ), environ)
+    prior = journal.peek()
     files = []
     for target in _targets(shell, ctx, request.mode):
         edit = rcfile.edit_file(target.path, transform_for(plan, target), dry_run=True)
         if not request.dry_run and edit.changed:
             # Every file is checked before the first is written: all of them, or none.
             rcfile.check_writable(edit.target)
-        files.append(describe(edit, target.why, request.mode))
-    return replace(plan, files=tuple(files))
+        files.append(resume.noted(describe(edit, target.why, request.mode), prior, edit))
+    completes = resume.plan_completion(prior, {str(f.path) for f in files})
+    return replace(plan, files=tuple(files), completes=completes)

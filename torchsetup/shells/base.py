@@ -30,6 +30,10 @@ class Exports:
         pairs = zip(PATH_VARS, (self.path, self.ld_library_path, self.pythonpath))
         return [(var, dirs) for var, dirs in pairs if dirs]
 
+    def prepends(self) -> list[tuple[str, str]]:
+        """(variable, directory) in the snippet's order: the last one prepended ends up first."""
+        return [(var, d) for var, dirs in self.lists() for d in reversed(dirs)]
+
     def is_empty(self) -> bool:
         """True when there is nothing to export."""
         return not self.lists() and self.virtual_env is None
@@ -74,6 +78,10 @@ class Shell:
     def render(self, exports: Exports) -> list[str]:
         """The snippet's lines: prepend once, never an empty entry, exact quoting."""
         raise NotImplementedError
+
+    def render_eval(self, exports: Exports) -> list[str]:
+        """The snippet as `--print` shows it: it must work under `eval` as well as `source`."""
+        return self.render(exports)
 
     def source_command(self, path: Path) -> str:
         """The command that applies path in a running shell."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from torchsetup import rcfile
 from torchsetup.shells.base import Exports, RcTarget, Shell, ShellContext
 from torchsetup.shells.posix import render_posix
 
@@ -29,10 +30,11 @@ _GUARD = re.compile(rb"^\s*(case \$- in|\[ -z \"\$PS1\" \] && return)", re.MULTI
 
 
 def _has_interactive_guard(path: Path) -> bool:
-    try:
-        return bool(_GUARD.search(path.read_bytes()[:65536]))
-    except OSError:
-        return False
+    try:  # never open a FIFO or device here: reading one would block (rcfile checks)
+        data = rcfile.read_file(rcfile.resolve_target(path), limit=65536)
+    except rcfile.RcFileError:
+        return False  # the edit itself reports what is wrong with the file
+    return bool(data and _GUARD.search(data))
 
 
 class Bash(Shell):

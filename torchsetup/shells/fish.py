@@ -28,17 +28,21 @@ class Fish(Shell):
     def render(self, exports: Exports) -> list[str]:
         """`contains` guards; `string match -v ''` drops empty entries (set-but-empty is one)."""
         lines: list[str] = []
-        for var, dirs in exports.lists():
-            for directory in reversed(dirs):
-                word = fish_quote(directory)
-                lines += [
-                    f"if not contains -- {word} ${var}",
-                    f"    set -gx {var} {word} (string match -v -- '' ${var})",
-                    "end",
-                ]
+        for var, directory in exports.prepends():
+            word = fish_quote(directory)
+            lines += [
+                f"if not contains -- {word} ${var}",
+                f"    set -gx {var} {word} (string match -v -- '' ${var})",
+                "end",
+            ]
         if exports.virtual_env is not None:
             lines.append(f"set -gx VIRTUAL_ENV {fish_quote(exports.virtual_env)}")
         return lines
+
+    def render_eval(self, exports: Exports) -> list[str]:
+        """One line: `eval (…)` joins the lines of a command substitution with spaces."""
+        lines = [line.strip() for line in self.render(exports)]
+        return ["; ".join(lines)] if lines else []
 
     def source_command(self, path: Path) -> str:
         """fish's `source`."""

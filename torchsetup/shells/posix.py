@@ -34,9 +34,8 @@ def _prepend(var: str, directory: str) -> list[str]:
 def render_posix(exports: Exports) -> list[str]:
     """Lines of POSIX sh that prepend each directory once and set VIRTUAL_ENV."""
     lines: list[str] = []
-    for var, dirs in exports.lists():
-        for directory in reversed(dirs):  # the last prepended ends up first
-            lines += _prepend(var, directory)
+    for var, directory in exports.prepends():
+        lines += _prepend(var, directory)
     if exports.virtual_env is not None:
         venv = exports.virtual_env
         if any(c in venv for c in "$`\\\"'"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from torchsetup.errors import UsageError
@@ -39,24 +40,46 @@ class Tcsh(Shell):
 
     def render(self, exports: Exports) -> list[str]:
         """Flat if / else if (a nested if inside a skipped branch breaks csh's scanning)."""
-        lines: list[str] = []
-        for var, dirs in exports.lists():
-            for directory in reversed(dirs):
-                word = csh_quote(directory)
-                lines += [
-                    # csh substitutes the whole line first, so an unset variable is made empty
-                    # before it is tested.
-                    f"if ( ! $?{var} ) setenv {var} ''",
-                    f"if ( \"${{{var}}}\" == '' ) then",
-                    f"    setenv {var} {word}",
-                    f'else if ( ":${{{var}}}:" !~ *:{word}:* ) then',
-                    f'    setenv {var} {word}":${{{var}}}"',
-                    "endif",
-                ]
-        if exports.virtual_env is not None:
-            lines.append(f"setenv VIRTUAL_ENV {csh_quote(exports.virtual_env)}")
-        return lines
+        return _render(exports, _if_else)
+
+    def render_eval(self, exports: Exports) -> list[str]:
+        """One line of one-line ifs: ``eval "`…`"`` makes each output line a word and joins
+        them with spaces, and csh has no one-line if-then-endif (so `render` did nothing)."""
+        parts = _render(exports, _one_line_ifs)
+        return ["; ".join(parts)] if parts else []
 
     def source_command(self, path: Path) -> str:
         """csh's `source`."""
         return f"source {csh_quote(str(path))}"
+
+
+def _if_else(var: str, word: str) -> list[str]:
+    # csh substitutes the whole line first, so an unset variable is made empty before it is
+    # tested.
+    return [
+        f"if ( ! $?{var} ) setenv {var} ''",
+        f"if ( \"${{{var}}}\" == '' ) then",
+        f"    setenv {var} {word}",
+        f'else if ( ":${{{var}}}:" !~ *:{word}:* ) then',
+        f'    setenv {var} {word}":${{{var}}}"',
+        "endif",
+    ]
+
+
+def _one_line_ifs(var: str, word: str) -> list[str]:
+    # Each command of a `;` list is substituted when it runs, so the third test sees what the
+    # second set: the directory is prepended once, never after an empty value.
+    return [
+        f"if ( ! $?{var} ) setenv {var} ''",
+        f"if ( \"${{{var}}}\" == '' ) setenv {var} {word}",
+        f'if ( ":${{{var}}}:" !~ *:{word}:* ) setenv {var} {word}":${{{var}}}"',
+    ]
+
+
+def _render(exports: Exports, statement: Callable[[str, str], list[str]]) -> list[str]:
+    lines: list[str] = []
+    for var, directory in exports.prepends():
+        lines += statement(var, csh_quote(directory))
+    if exports.virtual_env is not None:
+        lines.append(f"setenv VIRTUAL_ENV {csh_quote(exports.virtual_env)}")
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from torchsetup.errors import TorchsetupError
@@ -21,6 +22,9 @@ def zdotdir(ctx: ShellContext) -> tuple[Path, str]:
     """
     from torchsetup import runner
 
+    dirs = [ctx.home, *[Path(z) for z in [ctx.environ.get("ZDOTDIR", "")] if z.startswith("/")]]
+    if not all(_readable(d / ".zshenv") for d in dirs):
+        return _fallback(ctx, "zsh was not asked: its .zshenv is not a regular file")
     overrides: dict[str, str | None] = {k: None for k in os.environ if k not in ctx.environ}
     overrides.update(ctx.environ)
     overrides["HOME"] = str(ctx.home)
@@ -37,10 +41,22 @@ def zdotdir(ctx: ShellContext) -> tuple[Path, str]:
     lines = result.stdout.splitlines() if result is not None and result.ok else []
     if lines and lines[-1].startswith("/"):
         return Path(lines[-1]), "asked zsh (`zsh -c 'print -r -- ${ZDOTDIR:-$HOME}'`)"
+    return _fallback(ctx, "zsh could not be asked")
+
+
+def _readable(path: Path) -> bool:
+    """False for a FIFO, socket or device: zsh would block reading one (a missing file is fine)."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
+
+
+def _fallback(ctx: ShellContext, why: str) -> tuple[Path, str]:
     value = ctx.environ.get("ZDOTDIR", "")
     if value.startswith("/"):
-        return Path(value), "from $ZDOTDIR (zsh could not be asked)"
-    return ctx.home, "HOME (zsh could not be asked and ZDOTDIR is not set)"
+        return Path(value), f"from $ZDOTDIR ({why})"
+    return ctx.home, f"HOME ({why} and ZDOTDIR is not set)"
 
 
 class Zsh(Shell):
