@@ -128,6 +128,8 @@ def _bad(where: str, what: str) -> NoReturn:
 def _kind(value: object) -> str:
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
     kind = names.get(type(value), "null" if value is None else f"a {type(value).__name__}")
+    if value in ([], {}):
+        return f"an empty {'list' if value == [] else 'object'}"
     return kind if value is None or isinstance(value, (dict, list)) else f"{kind} {value!r}"
 
 
