@@ -249,3 +249,15 @@ def test_venv_info_does_not_block_on_a_marker_that_is_a_fifo(tmp_path: Path) -> 
         argv, env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, timeout=20
     )
     assert done.returncode == 0
+
+
+def test_a_refused_claim_releases_nothing(tmp_path: Path) -> None:
+    from torchsetup.errors import UsageError
+    from torchsetup.venv import Claim
+
+    other = _files(tmp_path / "other-runs-venv")  # what another run is filling right now
+    claim = Claim(other)
+    with pytest.raises(UsageError, match="is a directory with files"):
+        claim.take("torchsetup venv create {}")
+    claim.release()  # what a caller's `except BaseException` does
+    assert sorted(os.listdir(other)) == ["main.py"]

@@ -9,6 +9,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from torchsetup.errors import UsageError
 from torchsetup.venv.layout import MARKER, begin_marker, is_half_made, venv_version
@@ -46,6 +47,8 @@ def check_target(path: Path, retry: str) -> VenvTarget:
         mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
         return _absent(path, retry)
+    except OSError as err:  # a parent without search permission, a loop of links
+        _refuse(path, f"cannot be inspected ({err.strerror})", _free(_home() / "venv"), retry)
     if not stat.S_ISDIR(mode):
         kind = _KINDS.get(stat.S_IFMT(mode), "not a directory")
         _refuse(path, f"is {kind}{link}", _free(_nearest_dir(path) / "venv"), retry)
@@ -54,7 +57,10 @@ def check_target(path: Path, retry: str) -> VenvTarget:
     python = venv_version(path)
     if python is not None:
         return VenvTarget(path, "venv", python)
-    entries = sorted(os.listdir(path))
+    try:
+        entries = sorted(os.listdir(path))
+    except OSError as err:
+        _refuse(path, f"cannot be read ({err.strerror})", _free(_home() / "venv"), retry)
     if entries:
         shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
         why = f"is a directory with files ({shown}) that is not a venv{link}"
@@ -90,7 +96,7 @@ def _absent(path: Path, retry: str) -> VenvTarget:
     return VenvTarget(path, "absent", None)
 
 
-def _refuse(path: Path, why: str, instead: Path, retry: str) -> None:
+def _refuse(path: Path, why: str, instead: Path, retry: str) -> NoReturn:
     raise UsageError(
         f"{path} {why}; a venv is made only in a new or empty directory",
         hint=retry.format(shlex.quote(str(instead))),
@@ -142,33 +148,38 @@ class Claim:
         self.path = path
         self.made: list[Path] = []  # directories this run created, outermost first
         self.kept: frozenset[str] = frozenset()  # entries of a pre-existing dir, left in place
+        self.owned = False  # True once the venv dir is this run's to put entries in
 
     def take(self, retry: str) -> None:
         """Check the target again (it may have changed since the plan), make it, mark it."""
         target = check_target(self.path, retry)
+        again = retry.format(shlex.quote(str(self.path)))
         if target.state == "venv":
-            raise UsageError(
-                f"{self.path} became a venv since the plan",
-                hint=retry.format(shlex.quote(str(self.path))),
-            )
+            raise UsageError(f"{self.path} became a venv since the plan", hint=again)
         if target.state == "half-made":  # an interrupted run's files: the plan said recreated
             _remove_entries(self.path, keep=frozenset({MARKER}))
         missing = [p for p in (self.path, *self.path.parents) if not os.path.lexists(p)]
         for directory in reversed(missing):
-            os.mkdir(directory)
+            try:
+                os.mkdir(directory)
+            except FileExistsError:  # another run got there first: its files are not ours
+                raise UsageError(
+                    f"{directory} appeared while this run made it", hint=again
+                ) from None
             self.made.append(directory)
-        if not self.made:
+        if not missing:
             self.kept = frozenset(os.listdir(self.path))
+        self.owned = True
         begin_marker(self.path)
 
     def release(self) -> None:
         """Undo the claim; the marker goes last so that an interrupted cleanup stays
         recognisable as a half-made venv."""
-        if not self.path.is_dir() or (self.path.is_symlink() and self.made):
-            return  # gone, or swapped for a link since: nothing of ours to follow it into
-        _remove_entries(self.path, keep=self.kept | {MARKER})
-        if MARKER not in self.kept:
-            _remove_entries(self.path, keep=self.kept)
+        swapped = self.path.is_symlink() and bool(self.made)  # ours was a dir, not a link
+        if self.owned and self.path.is_dir() and not swapped:
+            _remove_entries(self.path, keep=self.kept | {MARKER})
+            if MARKER not in self.kept:
+                _remove_entries(self.path, keep=self.kept)
         for directory in reversed(self.made):
             try:
                 os.rmdir(directory)
@@ -178,7 +189,11 @@ class Claim:
 
 def _remove_entries(folder: Path, keep: frozenset[str]) -> None:
     """Remove folder's entries except `keep`: a symlink is unlinked, never followed."""
-    for name in os.listdir(folder):
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
         if name in keep:
             continue
         entry = folder / name
