@@ -14,18 +14,22 @@ from pathlib import Path
 import pytest
 
 from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
-from tests.trees import corrupt_wheels, good_wheels, isolated_pip, lost, snapshot  # noqa: F401
+from tests.trees import (
+    corrupt_wheels,
+    fifo_at,
+    file_at,
+    files_at,
+    good_wheels,
+    isolated_pip,  # noqa: F401 - fixture
+    link_at,
+    lost,
+    snapshot,
+)
 from torchsetup.cli import run_cli
 from torchsetup.venv import MARKER, venv_info, venv_version
 
 REPO = Path(__file__).resolve().parents[1]
 OFFLINE = ("--torch", "2.13.0", "--offline", "--no-doctor", "--find-links")
-
-
-def _files(at: Path) -> Path:
-    at.mkdir(parents=True)
-    (at / "main.py").write_text("print('mine')\n")
-    return at
 
 
 def _install(venv: Path, wheels: Path, *extra: str) -> int:
@@ -37,7 +41,7 @@ def test_failed_install_keeps_a_pre_existing_empty_dir_and_follows_no_link(
     tmp_path: Path,
     home: Path,
 ) -> None:
-    venv, outside = tmp_path / "empty", _files(tmp_path / "outside")
+    venv, outside = tmp_path / "empty", files_at(tmp_path / "outside")
     venv.mkdir()
     before = snapshot(tmp_path, skip=(home,))
 
@@ -64,11 +68,11 @@ def test_failed_install_removes_the_parents_it_made_and_no_more(
     home: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    mine = _files(tmp_path / "mine")
+    mine = files_at(tmp_path / "mine")
     before = snapshot(tmp_path, skip=(home,))
     assert _install(mine / "a" / "b" / "v", corrupt_wheels(tmp_path / "bad")) == 1
     assert "uv failed" in capsys.readouterr().err
-    assert sorted(os.listdir(mine)) == ["main.py"]
+    assert sorted(os.listdir(mine)) == ["notes.txt", "run.sh"]
     assert lost(before, snapshot(tmp_path, skip=(home,))) == {}
 
 
@@ -77,37 +81,23 @@ def test_install_refuses_a_dir_with_files_and_keeps_it(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    proj = _files(tmp_path / "proj")
+    proj = files_at(tmp_path / "proj")
     assert _install(proj, good_wheels(tmp_path / "wh")) == 2
-    assert "is a directory with files (main.py) that is not a venv" in capsys.readouterr().err
-    assert sorted(os.listdir(proj)) == ["main.py"]
-
-
-def _fifo(at: Path) -> Path:
-    os.mkfifo(at)
-    return at
-
-
-def _file(at: Path) -> Path:
-    at.write_text("data\n")
-    return at
-
-
-def _link(at: Path, to: Path) -> Path:
-    at.symlink_to(to)
-    return at
+    err = capsys.readouterr().err
+    assert "is a directory with files (notes.txt, run.sh) that is not a venv" in err
+    assert sorted(os.listdir(proj)) == ["notes.txt", "run.sh"]
 
 
 REFUSALS = {
     "root": (lambda tmp, home: Path("/"), "is the root directory"),
     "home": (lambda tmp, home: home, "is your home directory"),
     "ancestor of home": (lambda tmp, home: tmp, "contains your home directory"),
-    "dir with files": (lambda tmp, home: _files(tmp / "p"), "is a directory with files"),
-    "regular file": (lambda tmp, home: _file(tmp / "f"), "is a regular file"),
-    "fifo": (lambda tmp, home: _fifo(tmp / "fifo"), "is a FIFO"),
-    "link to files": (lambda tmp, home: _link(tmp / "l", _files(tmp / "p")), "(a symlink to "),
-    "link to home": (lambda tmp, home: _link(tmp / "l", home), "is your home directory (a sym"),
-    "under a file": (lambda tmp, home: _file(tmp / "f") / "v", "cannot be made: "),
+    "dir with files": (lambda tmp, home: files_at(tmp / "p"), "is a directory with files"),
+    "regular file": (lambda tmp, home: file_at(tmp / "f"), "is a regular file"),
+    "fifo": (lambda tmp, home: fifo_at(tmp / "fifo"), "is a FIFO"),
+    "link to files": (lambda tmp, home: link_at(tmp / "l", files_at(tmp / "p")), "(a symlink to "),
+    "link to home": (lambda tmp, home: link_at(tmp / "l", home), "is your home directory (a sym"),
+    "under a file": (lambda tmp, home: file_at(tmp / "f") / "v", "cannot be made: "),
 }
 
 
@@ -239,7 +229,7 @@ def test_venv_remove_never_removes_home_dressed_as_a_venv(
     assert (home / "pyvenv.cfg").exists()
 
 
-def test_venv_info_does_not_block_on_a_marker_that_is_a_fifo(tmp_path: Path) -> None:
+def test_venv_info_does_not_block_on_a_marker_that_is_afifo_at(tmp_path: Path) -> None:
     venv = tmp_path / "v"
     assert run_cli(["venv", "create", str(venv)]) == 0
     (venv / MARKER).unlink()
@@ -255,9 +245,9 @@ def test_a_refused_claim_releases_nothing(tmp_path: Path) -> None:
     from torchsetup.errors import UsageError
     from torchsetup.venv import Claim
 
-    other = _files(tmp_path / "other-runs-venv")  # what another run is filling right now
+    other = files_at(tmp_path / "other-runs-venv")  # what another run is filling right now
     claim = Claim(other)
     with pytest.raises(UsageError, match="is a directory with files"):
         claim.take("torchsetup venv create {}")
     claim.release()  # what a caller's `except BaseException` does
-    assert sorted(os.listdir(other)) == ["main.py"]
+    assert sorted(os.listdir(other)) == ["notes.txt", "run.sh"]

@@ -12,8 +12,12 @@ from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
 from tests.trees import (
     copy_venv,
     corrupt_wheels,
+    empty_at,
+    file_at,
+    files_at,
     good_wheels,
     isolated_pip,  # noqa: F401 - fixture
+    link_at,
     lost,
     snapshot,
     templates,  # noqa: F401 - fixture
@@ -27,29 +31,6 @@ from torchsetup.venv import installed_packages, write_marker
 Maker = Callable[[Path, Path, dict[str, Path]], Path]
 
 
-def _files(at: Path) -> Path:
-    at.mkdir()
-    (at / "notes.txt").write_text("mine\n")
-    (at / "run.sh").write_text("#!/bin/sh\n")
-    (at / "run.sh").chmod(0o750)
-    return at
-
-
-def _empty(at: Path) -> Path:
-    at.mkdir()
-    return at
-
-
-def _file(at: Path) -> Path:
-    at.write_text("data\n")
-    return at
-
-
-def _link(at: Path, to: Path) -> Path:
-    at.symlink_to(to)
-    return at
-
-
 def _ours(at: Path, t: dict[str, Path]) -> Path:
     write_marker(copy_venv(t["virtualenv"], at), "2.12.1+cpu", "cpu")
     return at
@@ -57,12 +38,12 @@ def _ours(at: Path, t: dict[str, Path]) -> Path:
 
 STATES: dict[str, Maker] = {
     "absent": lambda tmp, home, t: tmp / "new" / "deeper" / "v",
-    "empty dir": lambda tmp, home, t: _empty(tmp / "empty"),
-    "dir with files": lambda tmp, home, t: _files(tmp / "proj"),
-    "regular file": lambda tmp, home, t: _file(tmp / "f"),
-    "symlink to dir with files": lambda tmp, home, t: _link(tmp / "ln", _files(tmp / "proj")),
-    "symlink to empty dir": lambda tmp, home, t: _link(tmp / "ln", _empty(tmp / "e")),
-    "symlink to a torchsetup venv": lambda tmp, home, t: _link(tmp / "ln", _ours(tmp / "o", t)),
+    "empty dir": lambda tmp, home, t: empty_at(tmp / "empty"),
+    "dir with files": lambda tmp, home, t: files_at(tmp / "proj"),
+    "regular file": lambda tmp, home, t: file_at(tmp / "f"),
+    "symlink to dir with files": lambda tmp, home, t: link_at(tmp / "ln", files_at(tmp / "proj")),
+    "symlink to empty dir": lambda tmp, home, t: link_at(tmp / "ln", empty_at(tmp / "e")),
+    "symlink to a torchsetup venv": lambda tmp, home, t: link_at(tmp / "ln", _ours(tmp / "o", t)),
     "venv made by torchsetup": lambda tmp, home, t: _ours(tmp / "o", t),
     "venv made by virtualenv": lambda tmp, home, t: copy_venv(t["virtualenv"], tmp / "ve"),
     "venv made by python -m venv": lambda tmp, home, t: copy_venv(t["stdlib"], tmp / "sv"),

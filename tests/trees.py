@@ -47,6 +47,35 @@ def lost(before: dict[str, Entry], after: dict[str, Entry]) -> dict[str, str]:
     return {p: "gone" if p not in after else "changed" for p in before if after.get(p) != before[p]}
 
 
+def files_at(at: Path) -> Path:
+    """A user's directory with files (one of them executable)."""
+    at.mkdir(parents=True)
+    (at / "notes.txt").write_text("mine\n")
+    (at / "run.sh").write_text("#!/bin/sh\n")
+    (at / "run.sh").chmod(0o750)
+    return at
+
+
+def empty_at(at: Path) -> Path:
+    at.mkdir()
+    return at
+
+
+def file_at(at: Path) -> Path:
+    at.write_text("data\n")
+    return at
+
+
+def fifo_at(at: Path) -> Path:
+    os.mkfifo(at)
+    return at
+
+
+def link_at(at: Path, to: Path) -> Path:
+    at.symlink_to(to)
+    return at
+
+
 def good_wheels(folder: Path) -> Path:
     """A find-links folder with a small stand-in torch wheel that installs."""
     make_wheel(folder, "torch", TORCH)
