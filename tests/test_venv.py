@@ -47,7 +47,7 @@ def test_non_venv_is_not_a_venv(tmp_path: Path) -> None:
 def test_create_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "data.txt").write_text("mine")
-    with pytest.raises(UsageError, match="not a venv torchsetup can reuse"):
+    with pytest.raises(UsageError, match="is a directory with files"):
         create_venv(tmp_path / "v", str(PY39), "virtualenv")
 
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from packaging.version import Version
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from torchsetup import paths, runner
 from torchsetup.envcheck import DoctorReport, DoctorRequest, run_doctor
-from torchsetup.errors import CommandFailed, TorchsetupError
+from torchsetup.errors import CommandFailed, TorchsetupError, UsageError
 from torchsetup.host import detect_host
 from torchsetup.installers import InstallCall, compile_argv, install_argv, uv_bin
 from torchsetup.interpreters import describe
@@ -26,12 +26,13 @@ from torchsetup.resolve import ResolveContext, parse_python_request, resolve
 from torchsetup.sources import Prober, gather_sources
 from torchsetup.state import SetupRecord, save_record
 from torchsetup.venv import (
+    Claim,
     activation_line,
+    check_target,
     create_venv,
     default_root,
     installed_packages,
     venv_python,
-    venv_version,
     write_marker,
 )
 
@@ -39,6 +40,7 @@ __all__ = ["InstallResult", "execute", "plan_install"]
 
 #: Called with (kind, text): kind is "step" for a new phase, "line" for installer output.
 EventCallback = Callable[[str, str], None]
+_RETRY = "torchsetup install --venv {}"  # the command a refused --venv path suggests instead
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class InstallResult:
 def plan_install(request: InstallRequest, env: Mapping[str, str] | None = None) -> InstallPlan:
     """Detect the host, gather sources and resolve; nothing is written."""
     env = dict(os.environ if env is None else env)
+    if request.venv is not None:
+        check_target(request.venv, _RETRY)  # refused before any source is read
+    _check_lock_output(request.lock)
     lock: Lock | None = read_lock(request.from_lock) if request.from_lock else None
     if lock is not None:
         python = ".".join(lock.python.split(".")[:2])
@@ -78,16 +83,43 @@ def plan_install(request: InstallRequest, env: Mapping[str, str] | None = None) 
         sources=sources,
         probe=(lambda _url: None) if lock else prober,  # a lock carries its own URLs
         venv_root=default_root(),
-        venv_python=venv_version,
+        venv_python=lambda path: check_target(path, _RETRY).python,
         requested_python=requested,
     )
     if lock is None:
-        return resolve(request, ctx)
+        return _explain_target(resolve(request, ctx))
     # The lock names every file: resolve only picks interpreter, venv and installer.
     plan = resolve(replace(request, offline=False), ctx)
     source = Choice("source", str(request.from_lock), "the exact files and sha256 in the lock")
     choices = tuple(source if c.what == "source" else c for c in plan.choices)
-    return replace(plan, choices=choices, torch=lock.torch, offline=request.offline, notes=())
+    plan = replace(plan, choices=choices, torch=lock.torch, offline=request.offline, notes=())
+    return _explain_target(plan)
+
+
+def _explain_target(plan: InstallPlan) -> InstallPlan:
+    """Say in the plan that a half-made venv (an interrupted run's) will be made again."""
+    if check_target(plan.venv, _RETRY).state != "half-made":
+        return plan
+    why = "half-made venv from an interrupted run: recreated"
+    choices = tuple(
+        replace(c, reason=c.reason.replace("new virtualenv", why, 1)) if c.what == "venv" else c
+        for c in plan.choices
+    )
+    return replace(plan, choices=choices)
+
+
+def _check_lock_output(lock: Path | None) -> None:
+    """--lock FILE must be writable where it is asked for, before anything is installed."""
+    if lock is None:
+        return
+    folder = lock.absolute().parent
+    if lock.exists() and not lock.is_file():
+        why = "is a directory" if lock.is_dir() else "is not a regular file"
+    elif not folder.is_dir():
+        why = f"cannot be written: {folder} is not a directory"
+    else:
+        return
+    raise UsageError(f"--lock {lock} {why}", hint="torchsetup install --lock torch.lock")
 
 
 def _requested_interpreter(request: InstallRequest) -> Interpreter | None:
@@ -95,34 +127,34 @@ def _requested_interpreter(request: InstallRequest) -> Interpreter | None:
         return None
     found = describe("requested", Path(request.python))
     if isinstance(found, str):
-        from torchsetup.errors import UsageError
-
         raise UsageError(f"--python: {found}", hint="torchsetup install --python 3.11")
     return found
 
 
 def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> InstallResult:
-    """Create the venv, install, lock, check; a failure removes a venv this run created."""
+    """Create the venv, install, lock, check. A failure removes what this run made (recorded as
+    it makes it), and puts a pre-existing venv's packages back; it never removes anything else."""
     emit = on_event or (lambda kind, text: None)
     log = paths.new_log_path("install")
     started = time.monotonic()
-    created = False
-    before = installed_packages(plan.venv) if plan.venv_exists else None
+    claim = None if plan.venv_exists else Claim(plan.venv)
+    before = installed_packages(plan.venv) if claim is None else None
     try:
         python = _interpreter_path(plan, emit, log)
-        if not plan.venv_exists:
+        if claim is not None:
             emit(
                 "step", f"creating {plan.venv} ({plan.venv_creator}, Python {plan.python_version})"
             )
-            created = True
+            claim.take(_RETRY)  # the marker goes in first: an interrupted run is recognisable
             create_venv(plan.venv, python, plan.venv_creator, on_line=_lines(emit))
         lock_written = _install(plan, emit, log)
-        if created:
+        _check_torch(plan, log)
+        if claim is not None:
             write_marker(plan.venv, plan.torch, plan.variant)
         doctor, doctor_code = _doctor(plan, emit)
     except BaseException:
-        if created and plan.venv.exists():
-            shutil.rmtree(plan.venv, ignore_errors=True)
+        if claim is not None:
+            claim.release()
         elif before is not None:
             _restore(plan, before, log)
         raise
@@ -246,6 +278,23 @@ def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Pat
     wrong = [p.name for p in lock.packages if have.get(_norm(p.name)) != p.version]
     if wrong:
         raise TorchsetupError(f"after installing the lock, these differ: {', '.join(wrong)}")
+
+
+def _check_torch(plan: InstallPlan, log: Path) -> None:
+    """The venv must hold the planned torch now: an install never says what it did not do."""
+    have = installed_packages(plan.venv).get("torch")
+    try:
+        wanted = SpecifierSet(f"=={plan.torch}")
+        ok = have is not None and wanted.contains(Version(have), prereleases=True)
+    except (InvalidVersion, InvalidSpecifier):
+        ok = False
+    if not ok:
+        raise TorchsetupError(
+            f"torch {plan.torch} is not in {plan.venv} after installing "
+            f"(found {'torch ' + have if have else 'no torch'})",
+            hint=f"less {log}",
+            log_path=log,
+        )
 
 
 def _norm(name: str) -> str:

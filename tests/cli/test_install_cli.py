@@ -76,4 +76,4 @@ def test_from_lock_of_a_non_lock_file_is_usage_error(
     bogus = tmp_path / "x.lock"
     bogus.write_text("{}")
     assert run_cli(["install", "--from-lock", str(bogus)]) == 2
-    assert "not a torchsetup lock file" in capsys.readouterr().err
+    assert f"--from-lock {bogus}: key 'format' is None" in capsys.readouterr().err

@@ -77,7 +77,7 @@ def info(
     from torchsetup.venv import venv_info
 
     found = venv_info(path.absolute())
-    if found.python is None:
+    if found.python is None and found.complete:
         raise UsageError(f"{path} is not a virtualenv", hint="torchsetup venv list")
     return emit("venv", found, as_json=wants_json(ctx, json_output), human=render_venv)
 

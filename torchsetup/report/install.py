@@ -31,7 +31,7 @@ def render_result(result: Any) -> RenderableType:
     plan: InstallPlan = result.plan
     lines: list[RenderableType] = [
         Text(
-            f"Installed torch {result.installed.get('torch', plan.torch)} ({plan.variant}) "
+            f"Installed torch {result.installed['torch']} ({plan.variant}) "
             f"into {plan.venv} in {result.seconds:.1f}s",
             style="bold green",
         ),

@@ -22,7 +22,17 @@ def render_venv(info: VenvInfo) -> RenderableType:
             + (f" ({info.variant})" if info.variant else "")
         ),
         Text(f"  made by  {made}"),
-        Text(f"  activate {activation_line(info.path)}"),
+        _state(info),
+    )
+
+
+def _state(info: VenvInfo) -> Text:
+    if info.complete:
+        return Text(f"  activate {activation_line(info.path)}")
+    return Text(
+        f"  state    incomplete (an interrupted run): torchsetup venv remove {info.path}"
+        f"  or  torchsetup install --venv {info.path}",
+        style="yellow",
     )
 
 
@@ -31,8 +41,9 @@ def render_venvs(infos: list[VenvInfo]) -> RenderableType:
     if not infos:
         return Text("no venvs yet: torchsetup install (or torchsetup venv create DIR)")
     table = Table(box=None, pad_edge=False)
-    for col in ("venv", "python", "torch"):
+    for col in ("venv", "python", "torch", "state"):
         table.add_column(col, overflow="fold")
     for info in infos:
-        table.add_row(str(info.path), info.python or "?", info.torch or "-")
+        state = "ok" if info.complete else "incomplete (interrupted)"
+        table.add_row(str(info.path), info.python or "?", info.torch or "-", state)
     return table

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import re
+import shlex
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,17 +12,31 @@ from pathlib import Path
 from packaging.version import Version
 from platformdirs import user_data_path
 
-from torchsetup import paths, runner
+from torchsetup import runner
 from torchsetup.errors import TorchsetupError, UsageError
 from torchsetup.interpreters import describe, find_interpreters
 from torchsetup.models import Interpreter
 from torchsetup.runner import LineCallback
+from torchsetup.venv.layout import (
+    MARKER,
+    installed_packages,
+    is_half_made,
+    read_marker,
+    registered,
+    venv_python,
+    venv_version,
+    write_marker,
+)
+from torchsetup.venv.target import Claim, VenvTarget, check_target, protected
 
 __all__ = [
     "MARKER",
+    "Claim",
     "VenvCreateRequest",
     "VenvInfo",
+    "VenvTarget",
     "activation_line",
+    "check_target",
     "create_for",
     "create_venv",
     "default_root",
@@ -36,10 +47,10 @@ __all__ = [
     "venv_info",
     "venv_python",
     "venv_version",
+    "write_marker",
 ]
 
-MARKER = "torchsetup.json"  # written into venvs torchsetup created
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
+_CREATE = "torchsetup venv create {}"
 
 
 @dataclass(frozen=True)
@@ -52,39 +63,12 @@ class VenvInfo:
     created_by_torchsetup: bool
     variant: str | None
     exists: bool
+    complete: bool = True  # False: torchsetup started making it and was interrupted
 
 
 def default_root() -> Path:
     """~/.local/share/torchsetup/venvs on Linux: where install puts venvs unless --venv is given."""
     return user_data_path("torchsetup") / "venvs"
-
-
-def venv_python(venv: Path) -> Path:
-    """The venv's interpreter (bin/python on POSIX)."""
-    return venv / "bin" / "python"
-
-
-def venv_version(venv: Path) -> str | None:
-    """The Python version in pyvenv.cfg of a usable venv; None when `venv` is not one."""
-    try:
-        text = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    if not venv_python(venv).exists():
-        return None
-    match = re.search(r"^version(?:_info)?\s*=\s*(\d+\.\d+(?:\.\d+)?)", text, re.M)
-    return match.group(1) if match else None
-
-
-def installed_packages(venv: Path) -> dict[str, str]:
-    """name → version of every distribution in the venv's site-packages."""
-    found: dict[str, str] = {}
-    for site in venv.glob("lib/python*/site-packages"):
-        for entry in site.iterdir():
-            if match := _DIST_INFO.match(entry.name):
-                name = match.group("name").lower().replace("_", "-")
-                found[name] = match.group("version")
-    return found
 
 
 def create_venv(
@@ -95,12 +79,10 @@ def create_venv(
     seed_args: tuple[str, ...] = (),
     on_line: LineCallback | None = None,
 ) -> None:
-    """Create `venv` for interpreter `python` with virtualenv (in-process) or `uv venv --seed`."""
-    if venv.exists() and any(venv.iterdir()):
-        raise UsageError(
-            f"{venv} exists and is not a venv torchsetup can reuse",
-            hint=f"torchsetup install --venv {venv}-new",
-        )
+    """Create `venv` for interpreter `python` with virtualenv (in-process) or `uv venv --seed`,
+    in a new or empty directory or one that holds only torchsetup's marker."""
+    if check_target(venv, _CREATE).state == "venv":
+        raise UsageError(f"{venv} is already a venv", hint=f"torchsetup venv info {venv}")
     if creator == "virtualenv":
         _virtualenv(venv, python)
     else:
@@ -113,6 +95,7 @@ def create_venv(
             "--quiet",
             "--python",
             python,
+            "--allow-existing",  # keep the marker written first (uv 0.13 refuses any entry)
             *seed_args,
             str(venv),
         ]
@@ -131,36 +114,9 @@ def _virtualenv(venv: Path, python: str) -> None:
         raise TorchsetupError(f"virtualenv could not create {venv}: {err}") from err
 
 
-def write_marker(venv: Path, torch: str | None, variant: str | None) -> None:
-    """Remember that torchsetup made this venv and what it put in; `venv list` finds it later
-    wherever it lives (`venv create DIR` and `install --venv DIR` are outside the default root)."""
-    data = {"torch": torch, "variant": variant, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    (venv / MARKER).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    known = _registry()
-    if venv.resolve() not in _registered():
-        known.parent.mkdir(parents=True, exist_ok=True)
-        with known.open("a", encoding="utf-8") as f:
-            f.write(f"{venv.resolve()}\n")
-
-
-def _registry() -> Path:
-    return paths.state_dir() / "venvs.txt"
-
-
-def _registered() -> tuple[Path, ...]:
-    """Venvs torchsetup made, as registered (some may be gone since)."""
-    try:
-        lines = _registry().read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return ()
-    return tuple(Path(line) for line in lines if line.strip())
-
-
 def venv_info(venv: Path) -> VenvInfo:
     """Python, torch and origin of a venv, from its files."""
-    marker: dict[str, str] = {}
-    with contextlib.suppress(OSError, ValueError):
-        marker = json.loads((venv / MARKER).read_text(encoding="utf-8"))
+    marker = read_marker(venv)
     return VenvInfo(
         path=venv,
         python=venv_version(venv),
@@ -168,16 +124,17 @@ def venv_info(venv: Path) -> VenvInfo:
         created_by_torchsetup=bool(marker),
         variant=marker.get("variant"),
         exists=venv.exists(),
+        complete=not is_half_made(venv),
     )
 
 
 def list_venvs(root: Path, extra: tuple[Path, ...] = ()) -> list[VenvInfo]:
-    """Venvs under torchsetup's root, those it made elsewhere, and `extra` ones (the recorded
-    one), without duplicates; a registered venv deleted since is left out."""
+    """Venvs under torchsetup's root, those it made (or started to make) elsewhere, and `extra`
+    ones (the recorded one), without duplicates; a registered venv deleted since is left out."""
     found: dict[Path, None] = {}
-    for path in (*sorted(_children(root)), *_registered(), *extra):
+    for path in (*sorted(_children(root)), *registered(), *extra):
         found.setdefault(path.resolve() if path.exists() else path, None)
-    return [venv_info(p) for p in found if venv_version(p)]
+    return [venv_info(p) for p in found if venv_version(p) or is_half_made(p)]
 
 
 def _children(root: Path) -> Iterator[Path]:
@@ -186,15 +143,25 @@ def _children(root: Path) -> Iterator[Path]:
 
 
 def remove_venv(venv: Path, root: Path) -> None:
-    """Delete a venv torchsetup created; refuse anything else."""
+    """Delete a venv torchsetup created, or one it started to create; refuse anything else."""
+    real = Path(os.path.realpath(venv))
+    if venv.is_symlink():
+        # The link names a place the user did not: say where the venv is, delete nothing.
+        raise UsageError(
+            f"{venv} is a symlink to {real}; name the venv itself to remove it",
+            hint=f"torchsetup venv remove {shlex.quote(str(real))}",
+        )
+    why = protected(real)
+    if why is not None:
+        raise UsageError(f"{venv} {why}; torchsetup never removes it", hint="torchsetup venv list")
     info = venv_info(venv)
-    if info.python is None:
+    if info.python is None and info.complete:
         raise UsageError(f"{venv} is not a virtualenv", hint="torchsetup venv list")
-    inside = root.resolve() in venv.resolve().parents
+    inside = root.resolve() in real.parents
     if not (info.created_by_torchsetup or inside):
         raise UsageError(
             f"{venv} was not created by torchsetup; it is left alone",
-            hint=f"rm -r {venv}    (if you really mean it)",
+            hint=f"rm -r {shlex.quote(str(venv))}    (if you really mean it)",
         )
     shutil.rmtree(venv)
 
@@ -245,13 +212,20 @@ def pick_interpreter(spec: str | None, env: dict[str, str]) -> Interpreter:
 
 
 def create_for(request: VenvCreateRequest, env: dict[str, str]) -> VenvInfo:
-    """Create a venv for the named interpreter; virtualenv, or uv below Python 3.9."""
-    if venv_version(request.path):
+    """Create a venv for the named interpreter; virtualenv, or uv below Python 3.9. A failure
+    removes what this run made, and only that."""
+    if check_target(request.path, _CREATE).state == "venv":
         raise UsageError(
             f"{request.path} is already a venv", hint=f"torchsetup venv info {request.path}"
         )
     interp = pick_interpreter(request.python, env)
     creator = "virtualenv" if Version(interp.version) >= Version("3.9") else "uv"
-    create_venv(request.path, interp.path, creator)
-    write_marker(request.path, None, None)
+    claim = Claim(request.path)
+    try:
+        claim.take(_CREATE)
+        create_venv(request.path, interp.path, creator)
+        write_marker(request.path, None, None)
+    except BaseException:
+        claim.release()
+        raise
     return venv_info(request.path)
