@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.build.standin import make_venv, write_pytorch_tree
+from tests.helpers.build import make_venv, write_pytorch_tree
 from torchsetup.build import BuildRequest, execute, prepare
 
 

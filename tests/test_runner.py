@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.procs import alive, gone_within, wait_for_text
+from tests.helpers.procs import alive, gone_within, wait_for_text
 from torchsetup import runner
 from torchsetup.errors import CommandFailed, Interrupted, ProgramNotFound
 

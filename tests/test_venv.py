@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
+from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
 from torchsetup import runner
 from torchsetup.cli import run_cli
 from torchsetup.errors import UsageError

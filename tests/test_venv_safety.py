@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
-from tests.trees import (
+from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
+from tests.helpers.trees import (
     corrupt_wheels,
     fifo_at,
     file_at,
@@ -49,8 +49,8 @@ def test_failed_install_keeps_a_pre_existing_empty_dir_and_follows_no_link(
         if text.startswith("installing"):
             (venv / "escape").symlink_to(outside)
 
-    from torchsetup.install import execute, plan_install
-    from torchsetup.plan import InstallRequest
+    from torchsetup.install.execute import execute, plan_install
+    from torchsetup.install.model import InstallRequest
 
     bad = corrupt_wheels(tmp_path / "bad")
     plan = plan_install(
@@ -138,8 +138,8 @@ def test_venv_create_refuses_with_the_same_policy(
 _KILL_AT_INSTALL = """
 import os, signal, sys
 from pathlib import Path
-from torchsetup.install import execute, plan_install
-from torchsetup.plan import InstallRequest
+from torchsetup.install.execute import execute, plan_install
+from torchsetup.install.model import InstallRequest
 request = InstallRequest(
     torch="2.13.0", venv=Path(sys.argv[1]), find_links=(sys.argv[2],), offline=True, doctor=False
 )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
-from tests.trees import (
+from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
+from tests.helpers.trees import (
     copy_venv,
     corrupt_wheels,
     empty_at,
@@ -24,8 +24,8 @@ from tests.trees import (
 )
 from torchsetup.cli import run_cli
 from torchsetup.errors import UsageError
-from torchsetup.install import execute, plan_install
-from torchsetup.plan import InstallRequest
+from torchsetup.install.execute import execute, plan_install
+from torchsetup.install.model import InstallRequest
 from torchsetup.venv import installed_packages, write_marker
 
 Maker = Callable[[Path, Path, dict[str, Path]], Path]

@@ -1,8 +1,8 @@
-"""Regenerate torchsetup/data/releases.json from the rows below.
+"""Regenerate torchsetup/install/data/releases.json from the rows below.
 
 Facts: shared/reference/install.md §c (compatibility table, driver minimums, arch lists).
 
-Run: python tools/make_releases.py   (then review the diff; tests/test_releases.py checks consistency)
+Run: python tools/make_releases.py   (then review the diff; tests/install/test_releases.py checks consistency)
 """
 
 from __future__ import annotations
@@ -195,9 +195,11 @@ def build_doc() -> dict:
 
 
 def main() -> None:
-    """Write torchsetup/data/releases.json."""
+    """Write torchsetup/install/data/releases.json."""
     doc = build_doc()
-    target = Path(__file__).resolve().parents[1] / "torchsetup" / "data" / "releases.json"
+    target = (
+        Path(__file__).resolve().parents[1] / "torchsetup" / "install" / "data" / "releases.json"
+    )
     target.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.standin import make_venv
+from tests.helpers.build import make_venv
 from torchsetup.build.model import BuildPlan, BuildRequest, SourceInfo
 from torchsetup.build.plan import PlanInputs, make_plan
 from torchsetup.build.tools import Tool, ToolFacts
-from torchsetup.models import (
+from torchsetup.host.model import (
     CpuInfo,
     CudaToolkit,
     Gpu,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.standin import git, killer_wrapper, write_pytorch_tree
+from tests.helpers.build import git, killer_wrapper, write_pytorch_tree
 from torchsetup import state
 from torchsetup.build import (
     BuildFailed,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.standin import write_pytorch_tree
+from tests.helpers.build import write_pytorch_tree
 from torchsetup.cli import run_cli
 
 

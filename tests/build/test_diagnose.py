@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.standin import killer_wrapper, write_cmake_project
+from tests.helpers.build import killer_wrapper, write_cmake_project
 from torchsetup.build.diagnose import FailureCollector, FixContext, classify
 
 CTX = FixContext(jobs=8, source="/src/pytorch", python="/venv/bin/python", rerun="torchsetup build")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.standin import make_venv
+from tests.helpers.build import make_venv
 from torchsetup import runner
 from torchsetup.build import BuildPlan, ProgressChanged, SourceInfo, Status, Step, execute
 from torchsetup.build.model import EnvVar

@@ -13,7 +13,7 @@ from tests.build.conftest import host_facts
 from torchsetup.build.model import Check, Status
 from torchsetup.build.prereqs import PrereqInputs, check_prereqs
 from torchsetup.build.tools import PythonFacts, Tool, ToolFacts, probe_python, probe_tools
-from torchsetup.gpus import detect_cuda_toolkit
+from torchsetup.host.gpus import detect_cuda_toolkit
 
 _DEPS = {
     "numpy": "1.21.0",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.standin import write_cmake_project
+from tests.helpers.build import write_cmake_project
 from torchsetup.build.model import Progress
 from torchsetup.build.progress import ProgressTracker, eta_seconds, fraction
 

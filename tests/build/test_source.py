@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.standin import write_pytorch_tree
+from tests.helpers.build import write_pytorch_tree
 from torchsetup.build.source import inspect_source, read_gitmodules, ref_exists, source_steps
 from torchsetup.errors import UsageError
 

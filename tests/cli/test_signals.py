@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
-from tests.procs import alive, wait_for_text
-from tests.wheels import make_wheel, write_simple_index
+from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
+from tests.helpers.procs import alive, wait_for_text
+from tests.helpers.wheels import make_wheel, write_simple_index
 
 ROOT = Path(__file__).resolve().parents[2]
 _HANGING_TORCH = """import os, time

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.envcheck.conftest import fake_package, site_packages
-from tests.terminal import HOSTILE, SHOWN, assert_safe, torchsetup, torchsetup_on_tty
+from tests.helpers.terminal import HOSTILE, SHOWN, assert_safe, torchsetup, torchsetup_on_tty
 
 MakeVenv = Callable[..., Path]
 _IMPORT = (  # writes escape sequences to stderr, then dies: the doctor shows its stderr tail

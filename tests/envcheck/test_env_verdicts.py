@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.envcheck.scripted import context, verdict
+from tests.helpers.envcheck import context, verdict
 from torchsetup.envcheck import Status
 
 SITE = "/v/lib/python3.11/site-packages"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.envcheck.conftest import PYENV, fake_package, python_of
-from tests.procs import alive
+from tests.helpers.procs import alive
 from torchsetup.envcheck.execute import run_groups
 
 MakeVenv = Callable[..., Path]

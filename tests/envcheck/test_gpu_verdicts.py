@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.envcheck.scripted import CU128_ARCHS, context, device, gpu, verdict
+from tests.helpers.envcheck import CU128_ARCHS, context, device, gpu, verdict
 from torchsetup.envcheck import Status
 
 TORCH_CU128 = {

@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from torchsetup.envcheck import CheckResult, DoctorReport, Status
-from torchsetup.install import InstallResult, plan_install
-from torchsetup.plan import InstallRequest
+from torchsetup.install.execute import InstallResult, plan_install
+from torchsetup.install.model import InstallRequest
 from torchsetup.report.install import render_result
 
 WHEELS = Path("/opt/wheels")

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.terminal import (
+from tests.helpers.terminal import (
     HOSTILE,
     SHOWN,
     assert_safe,

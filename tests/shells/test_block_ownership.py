@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, env_of
-from torchsetup import rcblock
+from tests.helpers.shells import apply_env, env_of
 from torchsetup.cli import run_cli
+from torchsetup.shells import rcblock
 from torchsetup.shells.base import Exports
 from torchsetup.shells.posix import render_posix
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, env_of
-from torchsetup import rcblock
-from torchsetup.rcblock import DamagedMarkers
+from tests.helpers.shells import apply_env, env_of
+from torchsetup.shells import rcblock
+from torchsetup.shells.rcblock import DamagedMarkers
 
 PY = "/usr/bin"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, env_of
-from torchsetup import rcblock
+from tests.helpers.shells import apply_env, env_of
 from torchsetup.errors import TorchsetupError, UsageError
-from torchsetup.rcfile import RcFileError
+from torchsetup.shells import rcblock
+from torchsetup.shells.rcfile import RcFileError
 
 PY = "/usr/bin"  # an existing directory to put on PATH
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, env_of, need_program, run_shell, show_command
+from tests.helpers.shells import apply_env, env_of, need_program, run_shell, show_command
 from torchsetup.errors import UsageError
 from torchsetup.shellenv import EnvRequest, plan_env
 

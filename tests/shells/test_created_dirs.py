@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, env_of
+from tests.helpers.shells import apply_env, env_of
 
 PY = "/usr/bin"
 

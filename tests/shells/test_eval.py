@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import awkward_dirs, env_of, need_program, run_shell, show_command
+from tests.helpers.shells import awkward_dirs, env_of, need_program, run_shell, show_command
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "VIRTUAL_ENV")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, env_of
-from torchsetup import rcblock
-from torchsetup.rcfile import RcFileError, edit_file
+from tests.helpers.shells import apply_env, env_of
+from torchsetup.shells import rcblock
+from torchsetup.shells.rcfile import RcFileError, edit_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = """

@@ -1,6 +1,6 @@
 """Issue 9: nothing that `env --github` writes can add a variable to later steps.
 
-$GITHUB_ENV is parsed here the way the runner parses it (tests.shells.helpers.parse_github_env):
+$GITHUB_ENV is parsed here the way the runner parses it (tests.helpers.shells.parse_github_env):
 an inherited LD_LIBRARY_PATH or PYTHONPATH holding `\\nLD_PRELOAD=/evil.so` must not become a
 variable, and no value holds a raw line break.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import parse_github_env
+from tests.helpers.shells import parse_github_env
 from torchsetup.cli import run_cli
 from torchsetup.errors import UsageError
 from torchsetup.shellenv.model import EnvPlan

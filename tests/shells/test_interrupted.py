@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, env_of
-from torchsetup import rcblock
+from tests.helpers.shells import apply_env, env_of
 from torchsetup.cli import run_cli
+from torchsetup.shells import rcblock
 
 ROOT = Path(__file__).resolve().parents[2]
 BASHRC = b"# my bashrc\n" + b"export A=1\n" * 1_500_000  # 16 MB

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import apply_env, awkward_dirs, env_of, need_program
+from tests.helpers.shells import apply_env, awkward_dirs, env_of, need_program
 
 # Debian's /etc/skel files in miniature: .bashrc returns early unless interactive, and .profile
 # sources .bashrc, so `bash -l -c` never reaches a block appended to .bashrc.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import need_program
+from tests.helpers.shells import need_program
 from torchsetup.shells import Exports
 from torchsetup.shells.posix import render_posix
 

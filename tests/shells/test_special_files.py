@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shells.helpers import env_of
+from tests.helpers.shells import env_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 30

@@ -9,7 +9,7 @@ from pathlib import Path
 from torchsetup.build.cache import changed_options
 from torchsetup.build.model import BuildPlan, BuildRequest, Check, EnvVar, SourceInfo, Step
 from torchsetup.build.tools import ToolFacts
-from torchsetup.models import HostFacts
+from torchsetup.host.model import HostFacts
 
 __all__ = ["WHEEL", "PlanInputs", "arch_list_for", "choose_jobs", "make_plan"]
 

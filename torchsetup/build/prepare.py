@@ -22,8 +22,8 @@ from torchsetup.build.prereqs import PrereqInputs, check_prereqs
 from torchsetup.build.tools import ToolFacts, find_cudnn, probe_python, probe_tools
 from torchsetup.build.versions import max_gcc_for_cuda, parse_version, release_of
 from torchsetup.errors import UsageError
-from torchsetup.host import detect_host
-from torchsetup.models import HostFacts
+from torchsetup.host.detect import detect_host
+from torchsetup.host.model import HostFacts
 
 __all__ = ["prepare", "validate_request"]
 

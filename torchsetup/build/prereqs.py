@@ -11,7 +11,7 @@ from torchsetup.build import cuda_checks
 from torchsetup.build.model import Check, Status
 from torchsetup.build.tools import PythonFacts, ToolFacts
 from torchsetup.build.versions import BuildNeeds, needs_for
-from torchsetup.models import HostFacts
+from torchsetup.host.model import HostFacts
 
 __all__ = ["PrereqInputs", "check_prereqs"]
 

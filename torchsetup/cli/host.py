@@ -27,7 +27,7 @@ def host(
 ) -> int:
     """Show what this machine has: OS, CPU ISA, RAM, Pythons, NVIDIA driver and GPUs, CUDA
     toolkit, ROCm."""
-    from torchsetup.host import detect_host
+    from torchsetup.host.detect import detect_host
     from torchsetup.report import emit
     from torchsetup.report.host import render_host
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from torchsetup.cli.common import JSON_HELP, wants_json
-from torchsetup.plan import InstallRequest
+from torchsetup.install.model import InstallRequest
 
 __all__ = ["register"]
 
@@ -93,7 +93,7 @@ def install(
 
 
 def _run(request: InstallRequest, as_json: bool) -> int:
-    from torchsetup.install import execute, plan_install
+    from torchsetup.install.execute import execute, plan_install
     from torchsetup.report import console, emit
     from torchsetup.report.install import render_plan, render_result
 

@@ -27,9 +27,9 @@ from torchsetup.envcheck.model import (
     Status,
 )
 from torchsetup.errors import EXIT_FAILED, EXIT_OK, UsageError
-from torchsetup.gpus import detect_nvidia
-from torchsetup.interpreters import describe
-from torchsetup.models import Interpreter, NvidiaInfo
+from torchsetup.host.gpus import detect_nvidia
+from torchsetup.host.interpreters import describe
+from torchsetup.host.model import Interpreter, NvidiaInfo
 
 __all__ = [
     "Target",

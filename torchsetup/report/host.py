@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from torchsetup.models import HostFacts
+from torchsetup.host.model import HostFacts
 
 __all__ = ["human_bytes", "render_host"]
 

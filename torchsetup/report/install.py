@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from torchsetup.plan import InstallPlan
+from torchsetup.install.model import InstallPlan
 
 __all__ = ["render_plan", "render_result"]
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from torchsetup import rcfile
 from torchsetup.shellenv import journal, resume
 from torchsetup.shellenv.github import github_files
 from torchsetup.shellenv.model import EnvPlan, EnvResult, FileChange
 from torchsetup.shellenv.plan import describe, transform_for
-from torchsetup.shells import RcTarget, get_shell
+from torchsetup.shells import RcTarget, get_shell, rcfile
 
 __all__ = ["apply_env"]
 

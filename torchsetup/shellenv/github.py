@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from torchsetup import rcfile
 from torchsetup.errors import UsageError
 from torchsetup.shellenv.model import EnvPlan, FileChange
+from torchsetup.shells import rcfile
 
 __all__ = ["env_entry", "github_files", "github_lines", "parse_env_file"]
 

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from torchsetup import rcstate
+from torchsetup.shells import rcstate
 
 __all__ = ["Pending", "clear", "load", "peek", "running", "save"]
 

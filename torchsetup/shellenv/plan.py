@@ -9,11 +9,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from torchsetup import rcblock, rcfile
+from torchsetup.shellenv.exports import resolve_exports
 from torchsetup.shellenv.home import check_home
 from torchsetup.shellenv.model import EnvPlan, EnvRequest, FileChange
-from torchsetup.shellenv.sources import resolve_exports
-from torchsetup.shells import Exports, RcTarget, Shell, ShellContext, detect_shell, get_shell
+from torchsetup.shells import (
+    Exports,
+    RcTarget,
+    Shell,
+    ShellContext,
+    detect_shell,
+    get_shell,
+    rcblock,
+    rcfile,
+)
 
 __all__ = ["block_transform", "describe", "plan_env", "transform_for"]
 

@@ -6,10 +6,10 @@ from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
-from torchsetup import rcblock, rcfile
 from torchsetup.shellenv.journal import Pending
 from torchsetup.shellenv.model import FileChange
 from torchsetup.shellenv.plan import block_transform, describe
+from torchsetup.shells import rcblock, rcfile
 
 __all__ = ["complete", "noted", "plan_completion"]
 

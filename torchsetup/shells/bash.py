@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from torchsetup import rcfile
+from torchsetup.shells import rcfile
 from torchsetup.shells.base import Exports, RcTarget, Shell, ShellContext
 from torchsetup.shells.posix import render_posix
 

@@ -14,8 +14,8 @@ from platformdirs import user_data_path
 
 from torchsetup import runner
 from torchsetup.errors import TorchsetupError, UsageError
-from torchsetup.interpreters import describe, find_interpreters
-from torchsetup.models import Interpreter
+from torchsetup.host.interpreters import describe, find_interpreters
+from torchsetup.host.model import Interpreter
 from torchsetup.runner import LineCallback
 from torchsetup.venv.layout import (
     MARKER,

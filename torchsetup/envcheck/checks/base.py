@@ -11,7 +11,7 @@ from typing import Any
 
 from torchsetup.envcheck.execute import Facts, TaskOutcome
 from torchsetup.envcheck.model import CheckSpec, Fix, Status
-from torchsetup.models import NvidiaInfo
+from torchsetup.host.model import NvidiaInfo
 
 __all__ = [
     "Check",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from torchsetup.releases import Release, cuda_version, load_releases
-from torchsetup.variants import best_cuda
+from torchsetup.install.releases import Release, cuda_version, load_releases
+from torchsetup.install.variants import best_cuda
 
 __all__ = ["arch_supported", "driver_allows", "driver_minimum", "variant_for", "variants_of"]
 

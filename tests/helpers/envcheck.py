@@ -1,0 +1,53 @@
+"""Scripted probe outputs: the facts a GPU box (or a broken one) would report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from torchsetup.envcheck.checks import CHECKS, Check, Context
+from torchsetup.envcheck.core import evaluate
+from torchsetup.envcheck.execute import TaskOutcome
+from torchsetup.envcheck.model import CheckResult
+from torchsetup.host.model import Gpu, NvidiaInfo
+
+CU128_ARCHS = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"]
+
+
+def gpu(cc: str, name: str = "NVIDIA GeForce GTX 1080 Ti", index: int = 0) -> Gpu:
+    """A GPU as NVML reports it."""
+    return Gpu(index=index, name=name, memory_mib=11264, compute_capability=cc)
+
+
+def device(cc: str, name: str = "NVIDIA GeForce GTX 1080 Ti", index: int = 0) -> dict[str, Any]:
+    """A GPU as torch.cuda.get_device_properties reports it."""
+    major, minor = (int(x) for x in cc.split("."))
+    return {
+        "index": index,
+        "name": name,
+        "capability": [major, minor],
+        "total_memory": 11 << 30,
+        "gcn_arch": None,
+    }
+
+
+def context(
+    *,
+    driver: str | None = None,
+    gpus: tuple[Gpu, ...] = (),
+    require_gpu: bool = False,
+    **tasks: dict[str, Any],
+) -> Context:
+    """A Context whose probe tasks returned `tasks` (names with '__' for '.')."""
+    facts = {
+        name.replace("__", "."): TaskOutcome(name.replace("__", "."), data=data)
+        for name, data in tasks.items()
+    }
+    nvidia = NvidiaInfo(driver, "nvml" if driver else None, gpus)
+    return Context(Path("/venv/bin/python"), facts, nvidia, require_gpu)
+
+
+def verdict(check_id: str, ctx: Context) -> CheckResult:
+    """The check's result for these facts."""
+    check: Check = next(c for c in CHECKS if c.spec.id == check_id)
+    return evaluate(check, ctx)

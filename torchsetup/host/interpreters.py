@@ -1,0 +1,114 @@
+"""Find Python interpreters: the current one, PATH, pyenv and uv-managed installs."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from packaging.version import Version
+
+from torchsetup import runner
+from torchsetup.errors import CommandFailed, ProgramNotFound, TorchsetupError
+from torchsetup.host.model import Interpreter
+
+__all__ = ["candidate_paths", "describe", "find_interpreters"]
+
+# Python 2.7 must answer too (so we can say it is too old): no f-strings, no -I.
+_QUERY = (
+    "import sys, struct, platform; "
+    "print('%d.%d.%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.version_info[2], "
+    "struct.calcsize('P') * 8, platform.python_implementation()))"
+)
+_NAMES = ("python3", *(f"python3.{minor}" for minor in range(6, 16)))
+_TIMEOUT_S = 15.0
+
+
+def candidate_paths(env: Mapping[str, str]) -> Iterator[tuple[str, Path]]:
+    """(source, path) pairs worth asking, current first; pyenv shims are skipped (they dispatch)."""
+    yield "current", Path(sys.executable)
+    pyenv_root = Path(env.get("PYENV_ROOT") or Path(env.get("HOME", "~")).expanduser() / ".pyenv")
+    shims = pyenv_root / "shims"
+    for folder in env.get("PATH", "").split(os.pathsep):
+        if not folder or Path(folder) == shims:
+            continue
+        for name in _NAMES:
+            exe = Path(folder) / name
+            if os.access(exe, os.X_OK) and exe.is_file():
+                yield "path", exe
+    for version_dir in sorted((pyenv_root / "versions").glob("*")):
+        yield from _bin_python("pyenv", version_dir)
+    from platformdirs import user_data_dir  # here: the doctor (a bare GPU box) must not need it
+
+    uv_dir = env.get("UV_PYTHON_INSTALL_DIR") or str(Path(user_data_dir("uv")) / "python")
+    for version_dir in sorted(Path(uv_dir).glob("cpython-*")):
+        yield from _bin_python("uv", version_dir)
+
+
+def _bin_python(source: str, prefix: Path) -> Iterator[tuple[str, Path]]:
+    for name in ("python3", "python"):
+        exe = prefix / "bin" / name
+        if exe.is_file():
+            yield source, exe
+            return
+
+
+def describe(source: str, exe: Path) -> Interpreter | str:
+    """Ask the interpreter for its version and bitness; else '{exe}: why it could not answer'."""
+    problem = _not_runnable(exe)
+    if problem is not None:
+        return f"{exe}: {problem}"
+    try:
+        result = runner.run([str(exe), "-E", "-s", "-S", "-c", _QUERY], timeout=_TIMEOUT_S)
+    except CommandFailed as err:
+        return f"{exe}: it {err.how()} without printing a version"
+    except ProgramNotFound:  # exe exists (checked above): what it needs to start does not
+        return f"{exe}: it cannot be started (its #! line or ELF loader names a missing file)"
+    except TorchsetupError as err:
+        return f"{exe}: it cannot be started ({err.message})"
+    except OSError as err:  # ENOEXEC: an executable file with no #! line (runner passes it on)
+        return f"{exe}: it cannot be started ({err.strerror or err})"
+    answer = result.stdout.strip()
+    match = re.fullmatch(r"(\d+\.\d+\.\d+) (\d+) (\S+)", answer)
+    if not match:
+        said = f"printed {answer[:80]!r}" if answer else "exited 0 and printed nothing"
+        return f"{exe}: it {said} instead of a version"
+    return Interpreter(str(exe), match.group(1), int(match.group(2)), match.group(3), source)
+
+
+def _not_runnable(exe: Path) -> str | None:
+    """Why exe cannot be a program at all (missing, a folder, a device, no x bit), or None."""
+    try:
+        mode = exe.stat().st_mode
+    except FileNotFoundError:
+        return "it is a broken symlink" if exe.is_symlink() else "no such file"
+    except OSError as err:
+        return f"it cannot be read ({err.strerror})"
+    if stat.S_ISDIR(mode):
+        return "it is a directory"
+    if not stat.S_ISREG(mode):
+        kinds = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device"}
+        kinds.update({stat.S_IFIFO: "FIFO", stat.S_IFSOCK: "socket"})
+        return f"it is a {kinds.get(stat.S_IFMT(mode), 'special file')}, not a program"
+    if not os.access(exe, os.X_OK):
+        return "it is not executable"
+    return None
+
+
+def find_interpreters(env: Mapping[str, str]) -> tuple[tuple[Interpreter, ...], tuple[str, ...]]:
+    """Every distinct interpreter (by resolved path), asked concurrently, and the failures."""
+    seen: dict[Path, tuple[str, Path]] = {}
+    for source, exe in candidate_paths(env):
+        seen.setdefault(exe.resolve(), (source, exe))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda pair: describe(*pair), seen.values()))
+    found = sorted(
+        (a for a in answers if isinstance(a, Interpreter)),
+        key=lambda py: (py.source != "current", Version(py.version)),
+    )
+    notes = tuple(a for a in answers if isinstance(a, str))
+    return tuple(found), notes

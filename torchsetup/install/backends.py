@@ -1,0 +1,74 @@
+"""The two install backends, uv (fast, a dependency) and pip (fallback), as argv builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from torchsetup.install.model import Offer
+
+__all__ = ["InstallCall", "install_argv", "uv_bin"]
+
+
+@dataclass(frozen=True)
+class InstallCall:
+    """One install into a venv: what, from where, and how strictly."""
+
+    installer: str  # uv | pip
+    python: Path
+    requirements: tuple[str, ...] = ()
+    requirement_file: Path | None = None
+    offer: Offer | None = None
+    constraints: tuple[str, ...] = ()
+    offline: bool = False
+    locked: bool = False  # exact files with hashes: --require-hashes --no-deps
+
+
+def uv_bin() -> str:
+    """The uv executable shipped by the `uv` wheel torchsetup depends on."""
+    from uv import find_uv_bin
+
+    return str(find_uv_bin())
+
+
+def _source_args(call: InstallCall) -> list[str]:
+    args: list[str] = []
+    offer = call.offer or Offer("user", "")
+    if offer.index_url:
+        args += ["--index-url", offer.index_url]
+    for url in offer.extra_index_urls:
+        args += ["--extra-index-url", url]
+    if offer.no_index:
+        args.append("--no-index")
+    for link in offer.find_links:
+        args += ["--find-links", link]
+    for path in call.constraints:
+        args += ["--constraint", path]
+    if call.requirement_file:
+        args += ["--requirement", str(call.requirement_file)]
+    if call.locked:
+        args += ["--require-hashes", "--no-deps"]
+    return args
+
+
+def install_argv(call: InstallCall) -> list[str]:
+    """The command line for the call's installer."""
+    if call.installer == "uv":
+        # uv reads no pip configuration: every source and constraint is passed explicitly.
+        argv = [uv_bin(), "pip", "install", "--python", str(call.python)]
+        if call.offline:
+            argv.append("--offline")
+        return [*argv, *call.requirements, *_source_args(call)]
+    argv = [str(call.python), "-m", "pip", "install", "--disable-pip-version-check"]
+    if call.offline:
+        argv.append("--no-index")
+    return [*argv, "--progress-bar", "off", *call.requirements, *_source_args(call)]
+
+
+def compile_argv(call: InstallCall, output: Path) -> list[str]:
+    """`uv pip compile` of the call's requirements into a PEP 751 pylock.toml with hashes."""
+    argv = [uv_bin(), "pip", "compile", "-", "--quiet", "--format", "pylock.toml"]
+    argv += ["--python", str(call.python), "--output-file", str(output)]
+    if call.offline:
+        argv.append("--offline")
+    return [*argv, *_source_args(call)]

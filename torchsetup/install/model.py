@@ -1,0 +1,117 @@
+"""Requests and plans of `torchsetup install`: frozen data that crosses cli → core → report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torchsetup.host.model import Interpreter
+
+__all__ = [
+    "Choice",
+    "InstallPlan",
+    "InstallRequest",
+    "Offer",
+    "PipSettings",
+    "SourceFacts",
+    "TorchBuild",
+]
+
+
+@dataclass(frozen=True)
+class InstallRequest:
+    """What the user asked for; None/auto means 'pick for this host'."""
+
+    torch: str | None = None
+    variant: str = "auto"
+    with_packages: tuple[str, ...] = ()  # torchvision, torchaudio
+    venv: Path | None = None
+    python: str | None = None  # "3.7" or a path
+    installer: str = "auto"  # auto | uv | pip
+    index_url: str | None = None
+    find_links: tuple[str, ...] = ()
+    torch_index: str | None = None  # a mirror of https://download.pytorch.org/whl
+    offline: bool = False
+    lock: Path | None = None
+    from_lock: Path | None = None
+    dry_run: bool = False
+    doctor: bool = True
+
+
+@dataclass(frozen=True)
+class PipSettings:
+    """The user's pip configuration (files and PIP_* variables) that installs must honour."""
+
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    no_index: bool = False
+    origin: dict[str, str] = field(default_factory=dict)  # key → file or env var it came from
+
+
+@dataclass(frozen=True)
+class TorchBuild:
+    """A torch wheel found in a user-configured source (find-links folder or simple index)."""
+
+    version: str  # 2.13.0+cpu
+    filename: str
+    url: str
+    source: str  # where it was found: the folder or index URL
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """Everything resolve needs to know about where wheels can come from (gathered beforehand)."""
+
+    pip: PipSettings
+    builds: tuple[TorchBuild, ...]  # torch wheels in the user's find-links/indexes
+    unreachable: dict[str, str]  # URL → why it could not be reached (probed lazily; see sources)
+    torch_constraint: str = ""  # a specifier for torch from the user's constraint files
+    uv_available: bool = True
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One place that serves the chosen build, with the pip arguments to reach it."""
+
+    kind: str  # user | pytorch | pypi
+    label: str
+    find_links: tuple[str, ...] = ()
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    no_index: bool = False  # the user's pip config says no-index: only find-links
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A decision in the plan and the reason for it."""
+
+    what: str  # torch | variant | python | venv | installer | source | companions
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """Everything `torchsetup install` will do, decided before anything is written."""
+
+    torch: str  # 2.13.0+cpu or 2.13.0
+    variant: str
+    requirements: tuple[str, ...]  # torch==2.13.0+cpu torchvision==0.28.0
+    interpreter: Interpreter | None  # None: `uv python install <python_version>` first
+    python_version: str  # 3.11.7, or 3.9 when it must be installed
+    venv: Path
+    venv_exists: bool
+    venv_creator: str  # virtualenv | uv
+    installer: str  # uv | pip
+    offer: Offer
+    constraints: tuple[str, ...]
+    offline: bool
+    choices: tuple[Choice, ...]
+    notes: tuple[str, ...] = ()
+    lock: Path | None = None
+    from_lock: Path | None = None
+    doctor: bool = True
+    pip_command: str = ""

@@ -1,0 +1,150 @@
+"""Pure: which configured or known source serves a given (release, variant) for an interpreter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import Version
+
+from torchsetup.install.model import Offer, SourceFacts, TorchBuild
+from torchsetup.install.releases import Release
+
+__all__ = ["Found", "find_offer", "wheel_fits"]
+
+#: URL → None when it answers, else why not (install probes over HTTP and caches; tests use a dict).
+Probe = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Found:
+    """An offer for a build and the exact torch version string to pin."""
+
+    offer: Offer
+    torch: str  # 2.13.0+cpu (local tag kept when the file has one)
+    variant: str
+
+
+def wheel_fits(filename: str, python: Version, platform: str) -> bool:
+    """True when a wheel's tags allow CPython `python` (3.11) on `platform` (linux-x86_64 …)."""
+    try:
+        _, _, _, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return False
+    cp = f"cp{python.major}{python.minor}"
+    arch = platform.split("-", 1)[1]
+    os_ok = ("manylinux", "linux") if platform.startswith("linux") else ("macosx",)
+    return any(
+        t.interpreter in (cp, "py3")
+        and (t.platform == "any" or (t.platform.startswith(os_ok) and arch in t.platform))
+        for t in tags
+    )
+
+
+def user_builds(
+    release: Release, variant: str, facts: SourceFacts, python: Version, platform: str
+) -> list[TorchBuild]:
+    """Torch wheels in the user's sources that are this release and variant and fit the host."""
+    hits = []
+    for build in facts.builds:
+        version = Version(build.version)
+        local = version.local or _pypi_variant(release, platform)
+        same = version.public == str(release.version) and local == variant
+        if same and wheel_fits(build.filename, python, platform):
+            hits.append(build)
+    return hits
+
+
+def _pypi_variant(release: Release, platform: str) -> str:
+    """The variant of a file with no local tag: PyPI's build (CUDA on Linux x86_64 from 1.9)."""
+    # PyPI's aarch64 wheels are CPU-only through 2.10 and CUDA 13 builds from 2.11 (install.md §c1).
+    aarch64_cuda = platform == "linux-aarch64" and release.version >= Version("2.11")
+    if platform == "linux-x86_64" or aarch64_cuda:
+        return release.pypi_build
+    return "mps" if platform == "macos-arm64" else "cpu"
+
+
+def user_offer(facts: SourceFacts, build: TorchBuild, extra: tuple[str, ...] = ()) -> Offer:
+    """Install from the user's own configuration (plus any CLI sources already folded in)."""
+    pip = facts.pip
+    return Offer(
+        kind="user",
+        label=build.source,
+        find_links=(*extra, *pip.find_links),
+        index_url=pip.index_url,
+        extra_index_urls=pip.extra_index_urls,
+        no_index=pip.no_index,
+    )
+
+
+def pytorch_offer(
+    release: Release, variant: str, base: str, facts: SourceFacts, probe: Probe
+) -> tuple[Offer | None, str | None]:
+    """PyTorch's own index for the variant, in the URL form of the release's era."""
+    pip = facts.pip
+    if release.index_style == "find-links":
+        url = f"{base}/torch_stable.html"
+        offer = Offer("pytorch", url, (url, *pip.find_links), pip.index_url, pip.extra_index_urls)
+        check = url
+    else:
+        url = f"{base}/{variant}"
+        check = f"{url}/torch/"
+        if release.index_style == "extra-index-url":
+            extras = (url, *pip.extra_index_urls)
+            offer = Offer("pytorch", url, pip.find_links, pip.index_url, extras)
+        else:
+            offer = Offer("pytorch", url, pip.find_links, url, pip.extra_index_urls)
+    why = probe(check)
+    return (None, f"{url} is unreachable ({why})") if why else (offer, None)
+
+
+def pypi_offer(pypi: str, facts: SourceFacts, probe: Probe) -> tuple[Offer | None, str]:
+    """PyPI itself, unless the user replaced it with their own index or said no-index."""
+    pip = facts.pip
+    if pip.no_index:
+        return None, "PyPI is off (no-index in your pip configuration)"
+    if pip.index_url and pip.index_url.rstrip("/") != pypi:
+        return None, f"PyPI is replaced by your index {pip.index_url}"
+    why = probe(f"{pypi}/torch/")
+    if why:
+        return None, f"PyPI ({pypi}) is unreachable ({why})"
+    return Offer("pypi", "PyPI", pip.find_links, pip.index_url, pip.extra_index_urls), ""
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where to look: the PyTorch index base, the target Python and platform, offline or not."""
+
+    torch_base: str
+    pypi: str
+    python: Version
+    platform: str
+    offline: bool
+
+
+def find_offer(
+    release: Release, variant: str, where: Where, facts: SourceFacts, probe: Probe
+) -> tuple[Found | None, list[str]]:
+    """The first source that serves release+variant: user sources, PyTorch's index, then PyPI."""
+    notes: list[str] = []
+    builds = user_builds(release, variant, facts, where.python, where.platform)
+    if builds:
+        return Found(user_offer(facts, builds[0]), builds[0].version, variant), notes
+    remote_ok = not where.offline or where.torch_base.startswith("file:")
+    if not remote_ok:
+        notes.append(f"{where.torch_base} is skipped (--offline)")
+    elif not where.platform.startswith("macos") and variant in release.variants:
+        offer, why = pytorch_offer(release, variant, where.torch_base, facts, probe)
+        if offer:
+            pin = str(release.version) if variant == "mps" else f"{release.version}+{variant}"
+            return Found(offer, pin, variant), notes
+        notes.append(str(why))
+    if _pypi_variant(release, where.platform) != variant:
+        return None, notes
+    if where.offline:
+        return None, [*notes, "PyPI is skipped (--offline)"]
+    offer, why = pypi_offer(where.pypi, facts, probe)
+    if offer:
+        return Found(offer, str(release.version), variant), notes
+    return None, [*notes, why]

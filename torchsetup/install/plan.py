@@ -1,0 +1,178 @@
+"""Pure: turn a chosen (release, variant, interpreter, source) into the full InstallPlan."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from torchsetup.errors import UsageError
+from torchsetup.host.model import Interpreter
+from torchsetup.install.model import Choice, InstallPlan, InstallRequest, Offer, SourceFacts
+from torchsetup.install.offers import Found
+from torchsetup.install.releases import Release
+
+__all__ = ["Candidate", "Setting", "build_plan"]
+
+# virtualenv 21 no longer ships pip/setuptools for targets older than 3.9; uv venv --seed does.
+_VIRTUALENV_OLDEST = Version("3.9")
+# uv installs into Python ≥ 3.7 targets (checked with uv 0.13.9); 3.6 goes through pip.
+_UV_OLDEST = Version("3.7")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A (release, variant, interpreter) worth trying, with the reasons so far."""
+
+    release: Release
+    variant: str
+    interpreter: Interpreter | None
+    python: Version
+    reasons: tuple[Choice, ...]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The parts of the context that plan building needs."""
+
+    sources: SourceFacts
+    venv_root: Path
+    venv_python: Callable[[Path], str | None]
+    first_release: Version | None  # the newest release considered (to explain a step back)
+
+
+def build_plan(
+    request: InstallRequest, cand: Candidate, found: Found, notes: tuple[str, ...], s: Setting
+) -> InstallPlan:
+    """Requirements, companions, venv, installer and the equivalent pip command."""
+    release, py = cand.release, cand.python
+    requirements = (f"torch=={found.torch}", *_companions(request, cand, found))
+    venv, exists, venv_why = _venv(request, cand, found, s)
+    installer, installer_why = _installer(request, py, s.sources)
+    creator = "virtualenv" if py >= _VIRTUALENV_OLDEST else "uv"
+    if not exists:
+        venv_why += (
+            ", made by virtualenv"
+            if creator == "virtualenv"
+            else f", made by `uv venv --seed` (virtualenv 21 cannot seed pip for {py})"
+        )
+    choices = (
+        Choice("torch", found.torch, _torch_reason(request, release, s.first_release)),
+        *(c if c.what != "variant" else _variant_choice(c, found) for c in cand.reasons),
+        Choice("source", found.offer.label, _source_reason(found.offer)),
+        Choice("installer", installer, installer_why),
+        Choice("venv", str(venv), venv_why),
+        Choice("companions", " ".join(requirements[1:]) or "none", _companion_reason(release)),
+    )
+    constraints = s.sources.pip.constraints
+    return InstallPlan(
+        torch=found.torch,
+        variant=found.variant,
+        requirements=requirements,
+        interpreter=cand.interpreter,
+        python_version=cand.interpreter.version if cand.interpreter else str(py),
+        venv=venv,
+        venv_exists=exists,
+        venv_creator=creator,
+        installer=installer,
+        offer=found.offer,
+        constraints=constraints,
+        offline=request.offline,
+        choices=choices,
+        notes=notes,
+        lock=request.lock,
+        from_lock=request.from_lock,
+        doctor=request.doctor,
+        pip_command=pip_command(requirements, found.offer, constraints),
+    )
+
+
+def _variant_choice(choice: Choice, found: Found) -> Choice:
+    if found.variant == choice.value:
+        return choice
+    return Choice("variant", found.variant, f"PyPI's build, runs on the CPU; {choice.reason}")
+
+
+def _torch_reason(request: InstallRequest, release: Release, first: Version | None) -> str:
+    if request.torch:
+        return f"asked for with --torch {request.torch}"
+    if first is not None and first != release.version:
+        return f"newest release with a build for this host and a reachable source (not {first})"
+    return "newest release that fits this Python, platform and variant"
+
+
+def _companions(request: InstallRequest, cand: Candidate, found: Found) -> list[str]:
+    release, out = cand.release, []
+    # Old eras mixed every variant in one place: pin torchvision's local tag so it matches torch.
+    tagged = found.offer.kind == "pytorch" and release.index_style != "index-url"
+    for name in request.with_packages:
+        version = release.torchvision if name == "torchvision" else release.torchaudio
+        tag = f"+{found.variant}" if tagged and name == "torchvision" else ""
+        out.append(f"{name}=={version}{tag}")
+    return out
+
+
+def _companion_reason(release: Release) -> str:
+    return (
+        f"torch {release.version} pairs with torchvision {release.torchvision} and "
+        f"torchaudio {release.torchaudio} (their wheels' Requires-Dist pins)"
+    )
+
+
+def _venv(
+    request: InstallRequest, cand: Candidate, found: Found, s: Setting
+) -> tuple[Path, bool, str]:
+    py = cand.python
+    name = f"torch-{cand.release.version}-{found.variant}-py{py.major}.{py.minor}"
+    venv = request.venv or s.venv_root / name
+    have = s.venv_python(venv)
+    if have is None:
+        return venv, False, "new virtualenv" + ("" if request.venv else " (torchsetup's default)")
+    have_v = Version(have)
+    if (have_v.major, have_v.minor) != (py.major, py.minor):
+        raise UsageError(
+            f"{venv} is a venv with Python {have}, but this install needs {py.major}.{py.minor}",
+            hint=f"torchsetup install --venv {venv}-py{py.major}.{py.minor}   (a new venv)",
+        )
+    return venv, True, f"existing venv with Python {have}: reused"
+
+
+def _installer(request: InstallRequest, py: Version, sources: SourceFacts) -> tuple[str, str]:
+    if request.installer != "auto":
+        if request.installer == "uv" and py < _UV_OLDEST:
+            raise UsageError(
+                f"uv cannot install into Python {py}", hint="torchsetup install --installer pip"
+            )
+        return request.installer, f"asked for with --installer {request.installer}"
+    if not sources.uv_available:
+        return "pip", "uv is not importable in torchsetup's environment"
+    if py < _UV_OLDEST:
+        return "pip", f"uv does not install into Python {py.major}.{py.minor}"
+    return "uv", "fast (parallel downloads, cached, hard-linked installs)"
+
+
+def _source_reason(offer: Offer) -> str:
+    return {
+        "user": "a source from your pip configuration or the command line has this build",
+        "pytorch": "PyTorch's index for this variant",
+        "pypi": "PyPI's build is this variant",
+    }[offer.kind]
+
+
+def pip_command(requirements: tuple[str, ...], offer: Offer, constraints: tuple[str, ...]) -> str:
+    """The plain-pip command that installs the same thing (printed so users can see the why)."""
+    argv = ["pip", "install", *requirements]
+    if offer.index_url:
+        argv += ["--index-url", offer.index_url]
+    for url in offer.extra_index_urls:
+        argv += ["--extra-index-url", url]
+    if offer.no_index:
+        argv.append("--no-index")
+    for link in offer.find_links:
+        argv += ["-f", link]
+    for path in constraints:
+        argv += ["-c", path]
+    return shlex.join(argv)
