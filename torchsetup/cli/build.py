@@ -30,39 +30,47 @@ def register(app: typer.Typer) -> None:
     app.command(name="build", epilog=_EPILOG)(build)
 
 
+# Typer reads options from the annotations; as module-level aliases they keep build() short.
+Source = Annotated[Optional[Path], typer.Option(help="A PyTorch checkout to build.")]
+Ref = Annotated[Optional[str], typer.Option(help="Clone (or update to) this tag: v1.9.0.")]
+Repo = Annotated[str, typer.Option(help="The repository --ref clones.")]
+Venv = Annotated[
+    Optional[Path], typer.Option(help="An existing venv to build with and install into.")
+]
+Cuda = Annotated[
+    Optional[bool], typer.Option("--cuda/--no-cuda", help="Default: if nvcc and a GPU exist.")
+]
+ArchList = Annotated[
+    Optional[str], typer.Option(help='TORCH_CUDA_ARCH_LIST ("7.0;8.0"); default: the GPUs.')
+]
+Jobs = Annotated[
+    Optional[int], typer.Option(help="Compile jobs; default: from cores and free memory.")
+]
+Ccache = Annotated[
+    Optional[bool], typer.Option("--ccache/--no-ccache", help="Default: if ccache exists.")
+]
+Debug = Annotated[bool, typer.Option("--debug", help="Debug build (-O0 -g).")]
+RelWithDebInfo = Annotated[bool, typer.Option("--relwithdebinfo", help="Optimised build with -g.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the checks and the plan only.")]
+NoDoctor = Annotated[bool, typer.Option("--no-doctor", help="Skip the doctor after the install.")]
+JsonOutput = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+
+
 def build(
     ctx: typer.Context,
-    source: Annotated[Optional[Path], typer.Option(help="A PyTorch checkout to build.")] = None,
-    ref: Annotated[
-        Optional[str], typer.Option(help="Clone (or update to) this tag: v1.9.0.")
-    ] = None,
-    repo: Annotated[str, typer.Option(help="The repository --ref clones.")] = _REPO,
-    venv: Annotated[
-        Optional[Path], typer.Option(help="An existing venv to build with and install into.")
-    ] = None,
-    cuda: Annotated[
-        Optional[bool], typer.Option("--cuda/--no-cuda", help="Default: if nvcc and a GPU exist.")
-    ] = None,
-    arch_list: Annotated[
-        Optional[str], typer.Option(help='TORCH_CUDA_ARCH_LIST ("7.0;8.0"); default: the GPUs.')
-    ] = None,
-    jobs: Annotated[
-        Optional[int], typer.Option(help="Compile jobs; default: from cores and free memory.")
-    ] = None,
-    ccache: Annotated[
-        Optional[bool], typer.Option("--ccache/--no-ccache", help="Default: if ccache exists.")
-    ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Debug build (-O0 -g).")] = False,
-    relwithdebinfo: Annotated[
-        bool, typer.Option("--relwithdebinfo", help="Optimised build with -g.")
-    ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the checks and the plan only.")
-    ] = False,
-    no_doctor: Annotated[
-        bool, typer.Option("--no-doctor", help="Skip the doctor after the install.")
-    ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    source: Source = None,
+    ref: Ref = None,
+    repo: Repo = _REPO,
+    venv: Venv = None,
+    cuda: Cuda = None,
+    arch_list: ArchList = None,
+    jobs: Jobs = None,
+    ccache: Ccache = None,
+    debug: Debug = False,
+    relwithdebinfo: RelWithDebInfo = False,
+    dry_run: DryRun = False,
+    no_doctor: NoDoctor = False,
+    json_output: JsonOutput = False,
 ) -> int:
     """Build PyTorch from source (a wheel), install it into the venv, and prove it imports."""
     from torchsetup.build import BuildFailed, BuildRequest, execute, prepare
