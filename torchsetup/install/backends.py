@@ -7,7 +7,7 @@ from pathlib import Path
 
 from torchsetup.install.model import Offer
 
-__all__ = ["InstallCall", "install_argv", "uv_bin"]
+__all__ = ["InstallCall", "install_argv", "source_args", "uv_bin"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,11 @@ def uv_bin() -> str:
     return str(find_uv_bin())
 
 
-def _source_args(call: InstallCall) -> list[str]:
+def source_args(offer: Offer, constraints: tuple[str, ...], *, short: bool = False) -> list[str]:
+    """pip's (and uv pip's) arguments for the offer's sources and the constraint files; short
+    spells -f / -c as a user types them (the plan's equivalent `pip install` line)."""
+    find_links, constraint = ("-f", "-c") if short else ("--find-links", "--constraint")
     args: list[str] = []
-    offer = call.offer or Offer("user", "")
     if offer.index_url:
         args += ["--index-url", offer.index_url]
     for url in offer.extra_index_urls:
@@ -41,9 +43,14 @@ def _source_args(call: InstallCall) -> list[str]:
     if offer.no_index:
         args.append("--no-index")
     for link in offer.find_links:
-        args += ["--find-links", link]
-    for path in call.constraints:
-        args += ["--constraint", path]
+        args += [find_links, link]
+    for path in constraints:
+        args += [constraint, path]
+    return args
+
+
+def _source_args(call: InstallCall) -> list[str]:
+    args = source_args(call.offer or Offer("user", ""), call.constraints)
     if call.requirement_file:
         args += ["--requirement", str(call.requirement_file)]
     if call.locked:

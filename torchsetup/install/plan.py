@@ -11,6 +11,7 @@ from packaging.version import Version
 
 from torchsetup.errors import UsageError
 from torchsetup.host.model import Interpreter
+from torchsetup.install.backends import source_args
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, Offer, SourceFacts
 from torchsetup.install.offers import Found
 from torchsetup.install.releases import Release
@@ -164,15 +165,5 @@ def _source_reason(offer: Offer) -> str:
 
 def pip_command(requirements: tuple[str, ...], offer: Offer, constraints: tuple[str, ...]) -> str:
     """The plain-pip command that installs the same thing (printed so users can see the why)."""
-    argv = ["pip", "install", *requirements]
-    if offer.index_url:
-        argv += ["--index-url", offer.index_url]
-    for url in offer.extra_index_urls:
-        argv += ["--extra-index-url", url]
-    if offer.no_index:
-        argv.append("--no-index")
-    for link in offer.find_links:
-        argv += ["-f", link]
-    for path in constraints:
-        argv += ["-c", path]
-    return shlex.join(argv)
+    sources = source_args(offer, constraints, short=True)
+    return shlex.join(["pip", "install", *requirements, *sources])
