@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from torchsetup import paths, runner
@@ -275,7 +276,7 @@ def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Pat
     finally:
         reqs.unlink(missing_ok=True)
     have = installed_packages(plan.venv)
-    wrong = [p.name for p in lock.packages if have.get(_norm(p.name)) != p.version]
+    wrong = [p.name for p in lock.packages if have.get(canonicalize_name(p.name)) != p.version]
     if wrong:
         raise TorchsetupError(f"after installing the lock, these differ: {', '.join(wrong)}")
 
@@ -295,10 +296,6 @@ def _check_torch(plan: InstallPlan, log: Path) -> None:
             hint=f"less {log}",
             log_path=log,
         )
-
-
-def _norm(name: str) -> str:
-    return name.lower().replace("_", "-")
 
 
 def _why(err: CommandFailed) -> str:

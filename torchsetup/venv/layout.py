@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from torchsetup import paths
 
 __all__ = [
@@ -25,7 +27,6 @@ __all__ = [
 ]
 
 MARKER = "torchsetup.json"  # written into venvs torchsetup created
-_DIST_INFO = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.dist-info$")
 _CREATING = "creating"  # the marker's state from the first write until the venv is complete
 _MARKER_MAX = 64 * 1024
 
@@ -45,13 +46,15 @@ def venv_version(venv: Path) -> str | None:
 
 
 def installed_packages(venv: Path) -> dict[str, str]:
-    """name → version of every distribution in the venv's site-packages."""
+    """Canonical name → version of every distribution (*.dist-info) in the venv's site-packages."""
+    from importlib.metadata import Distribution
+
     found: dict[str, str] = {}
     for site in venv.glob("lib/python*/site-packages"):
-        for entry in site.iterdir():
-            if match := _DIST_INFO.match(entry.name):
-                name = match.group("name").lower().replace("_", "-")
-                found[name] = match.group("version")
+        for entry in site.glob("*.dist-info"):
+            meta = Distribution.at(entry).metadata
+            if "Name" in meta and "Version" in meta:  # a dist-info without METADATA is no install
+                found[canonicalize_name(meta["Name"])] = meta["Version"]
     return found
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from torchsetup.envcheck.execute import Facts, TaskOutcome
 from torchsetup.envcheck.model import CheckSpec, Fix, Status
 from torchsetup.host.model import NvidiaInfo
@@ -62,7 +64,8 @@ class Context:
 
     def dist_names(self) -> set[str]:
         """Normalised names of the distributions installed for the target interpreter."""
-        return {_norm(d.get("name") or "") for d in self.data("static.dists").get("dists", [])}
+        dists = self.data("static.dists").get("dists", [])
+        return {canonicalize_name(d.get("name") or "") for d in dists}
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,6 @@ class Check:
     tasks: tuple[str, ...]
     verdict: Callable[[Context], Verdict]
     raw: bool = False
-
-
-def _norm(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def ok(summary: str, *details: str) -> Verdict:
