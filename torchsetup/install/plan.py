@@ -15,11 +15,10 @@ from torchsetup.install.backends import source_args
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, Offer, SourceFacts
 from torchsetup.install.offers import Found
 from torchsetup.install.releases import Release
+from torchsetup.venv import creator_for
 
 __all__ = ["Candidate", "Setting", "build_plan"]
 
-# virtualenv 21 no longer ships pip/setuptools for targets older than 3.9; uv venv --seed does.
-_VIRTUALENV_OLDEST = Version("3.9")
 # uv installs into Python ≥ 3.7 targets (checked with uv 0.13.9); 3.6 goes through pip.
 _UV_OLDEST = Version("3.7")
 
@@ -53,7 +52,7 @@ def build_plan(
     requirements = (f"torch=={found.torch}", *_companions(request, cand, found))
     venv, exists, venv_why = _venv(request, cand, found, s)
     installer, installer_why = _installer(request, py, s.sources)
-    creator = "virtualenv" if py >= _VIRTUALENV_OLDEST else "uv"
+    creator = creator_for(py)
     if not exists:
         venv_why += (
             ", made by virtualenv"

@@ -39,6 +39,7 @@ __all__ = [
     "check_target",
     "create_for",
     "create_venv",
+    "creator_for",
     "default_root",
     "installed_packages",
     "list_venvs",
@@ -51,6 +52,8 @@ __all__ = [
 ]
 
 _CREATE = "torchsetup venv create {}"
+# virtualenv 21 no longer ships pip/setuptools for targets older than 3.9; uv venv --seed does.
+_VIRTUALENV_OLDEST = Version("3.9")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class VenvInfo:
 def default_root() -> Path:
     """~/.local/share/torchsetup/venvs on Linux: where install puts venvs unless --venv is given."""
     return user_data_path("torchsetup") / "venvs"
+
+
+def creator_for(python: Version) -> str:
+    """Which tool makes a venv for this Python: virtualenv, or uv where virtualenv cannot seed."""
+    return "virtualenv" if python >= _VIRTUALENV_OLDEST else "uv"
 
 
 def create_venv(
@@ -219,7 +227,7 @@ def create_for(request: VenvCreateRequest, env: dict[str, str]) -> VenvInfo:
             f"{request.path} is already a venv", hint=f"torchsetup venv info {request.path}"
         )
     interp = pick_interpreter(request.python, env)
-    creator = "virtualenv" if Version(interp.version) >= Version("3.9") else "uv"
+    creator = creator_for(Version(interp.version))
     claim = Claim(request.path)
     try:
         claim.take(_CREATE)
