@@ -6,17 +6,17 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.version import Version
 
 from torchsetup import runner
-from torchsetup.errors import CommandFailed, ProgramNotFound, TorchsetupError
+from torchsetup.errors import CommandFailed, ProgramNotFound, TorchsetupError, UsageError
 from torchsetup.host.model import Interpreter
 
-__all__ = ["candidate_paths", "describe", "find_interpreters"]
+__all__ = ["candidate_paths", "describe", "find_interpreters", "interpreter_at", "of_minor"]
 
 # Python 2.7 must answer too (so we can say it is too old): no f-strings, no -I.
 _QUERY = (
@@ -112,3 +112,17 @@ def find_interpreters(env: Mapping[str, str]) -> tuple[tuple[Interpreter, ...], 
     )
     notes = tuple(a for a in answers if isinstance(a, str))
     return tuple(found), notes
+
+
+def interpreter_at(path: Path, hint: str) -> Interpreter:
+    """The interpreter `--python PATH` names; a UsageError (with hint) when it cannot answer."""
+    found = describe("requested", path)
+    if isinstance(found, str):
+        raise UsageError(f"--python: {found}", hint=hint)
+    return found
+
+
+def of_minor(pythons: Iterable[Interpreter], minor: str) -> list[Interpreter]:
+    """The interpreters of Python `minor` (3.9 → every 3.9.x), newest first."""
+    same = [p for p in pythons if p.version.startswith(minor + ".")]
+    return sorted(same, key=lambda p: Version(p.version), reverse=True)

@@ -17,7 +17,7 @@ from torchsetup import paths, runner
 from torchsetup.envcheck import DoctorReport, DoctorRequest, run_doctor
 from torchsetup.errors import CommandFailed, TorchsetupError, UsageError
 from torchsetup.host.detect import detect_host
-from torchsetup.host.interpreters import describe
+from torchsetup.host.interpreters import interpreter_at
 from torchsetup.host.model import Interpreter
 from torchsetup.install.backends import InstallCall, compile_argv, install_argv, uv_bin
 from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requirements_text, write_lock
@@ -126,10 +126,7 @@ def _check_lock_output(lock: Path | None) -> None:
 def _requested_interpreter(request: InstallRequest) -> Interpreter | None:
     if request.python is None or parse_python_request(request.python) is not None:
         return None
-    found = describe("requested", Path(request.python))
-    if isinstance(found, str):
-        raise UsageError(f"--python: {found}", hint="torchsetup install --python 3.11")
-    return found
+    return interpreter_at(Path(request.python), hint="torchsetup install --python 3.11")
 
 
 def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> InstallResult:

@@ -11,6 +11,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from torchsetup.errors import EXIT_USAGE, TorchsetupError, UsageError
+from torchsetup.host.interpreters import of_minor
 from torchsetup.host.model import HostFacts, Interpreter
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, SourceFacts
 from torchsetup.install.offers import Found, Probe, Where, find_offer, user_builds
@@ -238,9 +239,7 @@ def _asked_interpreters(request: InstallRequest, ctx: ResolveContext) -> list[In
         return [ctx.requested_python]
     if request.python is None:
         return None
-    prefix = request.python + "."
-    same = [p for p in ctx.host.interpreters if p.version.startswith(prefix)]
-    return sorted(same, key=lambda p: Version(p.version), reverse=True)
+    return of_minor(ctx.host.interpreters, request.python)
 
 
 def _target_python(request: InstallRequest, ctx: ResolveContext) -> Version:

@@ -14,7 +14,7 @@ from platformdirs import user_data_path
 
 from torchsetup import runner
 from torchsetup.errors import TorchsetupError, UsageError
-from torchsetup.host.interpreters import describe, find_interpreters
+from torchsetup.host.interpreters import find_interpreters, interpreter_at, of_minor
 from torchsetup.host.model import Interpreter
 from torchsetup.runner import LineCallback
 from torchsetup.venv.layout import (
@@ -202,21 +202,18 @@ class VenvCreateRequest:
 def pick_interpreter(spec: str | None, env: dict[str, str]) -> Interpreter:
     """The interpreter `spec` names (3.9 → the newest 3.9.x found; a path → that one)."""
     if spec and "/" in spec:
-        found = describe("requested", Path(spec))
-        if isinstance(found, str):
-            raise UsageError(f"--python: {found}", hint="torchsetup venv create DIR --python 3.11")
-        return found
+        return interpreter_at(Path(spec), hint="torchsetup venv create DIR --python 3.11")
     pythons, _ = find_interpreters(env)
     if spec is None:
         return pythons[0]
-    same = [p for p in pythons if p.version.startswith(spec + ".")]
+    same = of_minor(pythons, spec)
     if not same:
         have = ", ".join(sorted({".".join(p.version.split(".")[:2]) for p in pythons}))
         raise UsageError(
             f"no Python {spec} found (PATH, pyenv, uv); found: {have}",
             hint=f"uv python install {spec}",
         )
-    return max(same, key=lambda p: Version(p.version))
+    return same[0]
 
 
 def create_for(request: VenvCreateRequest, env: dict[str, str]) -> VenvInfo:
