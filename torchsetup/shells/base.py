@@ -66,6 +66,9 @@ class Shell:
     name = ""
     #: True when torchsetup owns the whole file (fish conf.d), so --remove may delete it.
     owns_file = False
+    #: How this shell activates a virtualenv: the word, and the script in the venv's bin/.
+    activate_word = "."
+    activate_script = "activate"
 
     def rc_files(self, ctx: ShellContext) -> list[RcTarget]:
         """The startup files to write, most important first."""

@@ -41,6 +41,7 @@ class Bash(Shell):
     """GNU bash."""
 
     name = "bash"
+    activate_word = "source"
 
     def rc_files(self, ctx: ShellContext) -> list[RcTarget]:
         """.bashrc and the login file.

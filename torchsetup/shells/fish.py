@@ -19,6 +19,7 @@ class Fish(Shell):
 
     name = "fish"
     owns_file = True
+    activate_word, activate_script = "source", "activate.fish"
 
     def rc_files(self, ctx: ShellContext) -> list[RcTarget]:
         """$XDG_CONFIG_HOME/fish/conf.d/torchsetup.fish (rustup's choice; no config.fish edits)."""

@@ -20,6 +20,7 @@ class Tcsh(Shell):
     """tcsh (csh on Debian is tcsh)."""
 
     name = "tcsh"
+    activate_word, activate_script = "source", "activate.csh"
 
     def rc_files(self, ctx: ShellContext) -> list[RcTarget]:
         """.tcshrc, unless only .cshrc exists (tcsh then reads that one)."""

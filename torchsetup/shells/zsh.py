@@ -63,6 +63,7 @@ class Zsh(Shell):
     """zsh."""
 
     name = "zsh"
+    activate_word = "source"
 
     def rc_files(self, ctx: ShellContext) -> list[RcTarget]:
         """.zshrc (interactive) and .zprofile (login: `zsh -l -c` reads no .zshrc)."""

@@ -28,6 +28,7 @@ from torchsetup.venv.layout import (
     write_marker,
 )
 from torchsetup.venv.target import Claim, VenvTarget, check_target, protected
+from torchsetup.shells import activate_command, shell_name
 
 __all__ = [
     "MARKER",
@@ -176,19 +177,7 @@ def remove_venv(venv: Path, root: Path) -> None:
 
 def activation_line(venv: Path, shell: str | None = None) -> str:
     """How to activate the venv in the user's shell (bash/zsh/sh, fish, csh/tcsh)."""
-    name = shell or _detect_shell()
-    script = {"fish": "activate.fish", "csh": "activate.csh", "tcsh": "activate.csh"}.get(name)
-    target = venv / "bin" / (script or "activate")
-    return f"source {target}" if name in ("fish", "csh", "tcsh", "bash", "zsh") else f". {target}"
-
-
-def _detect_shell() -> str:
-    try:
-        import shellingham
-
-        return str(shellingham.detect_shell()[0])
-    except (ImportError, RuntimeError, OSError):  # shellingham: ShellDetectionFailure
-        return Path(os.environ.get("SHELL", "sh")).name
+    return activate_command(venv, shell or shell_name(os.environ)[0])
 
 
 @dataclass(frozen=True)
