@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from torchsetup.errors import UsageError
 
-__all__ = ["PATH_VARS", "Exports", "RcTarget", "Shell", "ShellContext", "check_dir"]
+__all__ = [
+    "PATH_VARS",
+    "Exports",
+    "RcTarget",
+    "Shell",
+    "ShellContext",
+    "check_dir",
+    "fill",
+    "render_lines",
+]
 
 #: PATH-like variables torchsetup prepends to; an empty entry in any of them is the current
 #: directory (ld.so, CPython and execvp alike, shared/reference/shell.md §3.3).
@@ -104,3 +116,27 @@ def check_dir(directory: str) -> None:
                 hint="rename the directory or use a symlink without it: "
                 "ln -s 'DIR' /opt/torch-libs, then pass /opt/torch-libs",
             )
+
+
+@cache
+def _template(name: str) -> str:
+    return resources.files("torchsetup.shells").joinpath(f"snippets/{name}").read_text("utf-8")
+
+
+def fill(name: str, **values: str) -> list[str]:
+    """The lines of snippets/<name> with each __KEY__ replaced by values[KEY], in one pass."""
+    text = re.sub(r"__([A-Z]+)__", lambda m: values[m.group(1)], _template(name))
+    return text.splitlines()
+
+
+def render_lines(
+    exports: Exports, prepend: Callable[[str, str], list[str]], venv: Callable[[str], list[str]]
+) -> list[str]:
+    """A snippet: prepend(var, dir) for each directory, then venv(path) when there is one."""
+    lines: list[str] = []
+    for var, dirs in exports.lists():
+        for directory in reversed(dirs):  # the last prepended ends up first
+            lines += prepend(var, directory)
+    if exports.virtual_env is not None:
+        lines += venv(exports.virtual_env)
+    return lines

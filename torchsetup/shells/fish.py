@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from torchsetup.shells.base import Exports, RcTarget, Shell, ShellContext
+from torchsetup.shells.base import Exports, RcTarget, Shell, ShellContext, fill, render_lines
 
 __all__ = ["Fish", "fish_quote"]
 
@@ -27,18 +27,13 @@ class Fish(Shell):
         return [RcTarget(path, "fish reads conf.d/*.fish at every start (owned by torchsetup)")]
 
     def render(self, exports: Exports) -> list[str]:
-        """`contains` guards; `string match -v ''` drops empty entries (set-but-empty is one)."""
-        lines: list[str] = []
-        for var, directory in exports.prepends():
-            word = fish_quote(directory)
-            lines += [
-                f"if not contains -- {word} ${var}",
-                f"    set -gx {var} {word} (string match -v -- '' ${var})",
-                "end",
-            ]
-        if exports.virtual_env is not None:
-            lines.append(f"set -gx VIRTUAL_ENV {fish_quote(exports.virtual_env)}")
-        return lines
+        """snippets/prepend.fish: `contains` guards; `string match -v ''` drops empty entries
+        (set-but-empty is one)."""
+        return render_lines(
+            exports,
+            lambda var, directory: fill("prepend.fish", VAR=var, WORD=fish_quote(directory)),
+            lambda venv: fill("venv.fish", WORD=fish_quote(venv)),
+        )
 
     def render_eval(self, exports: Exports) -> list[str]:
         """One line: `eval (…)` joins the lines of a command substitution with spaces."""

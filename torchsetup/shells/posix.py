@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 
-from torchsetup.shells.base import Exports
+from torchsetup.shells.base import Exports, fill, render_lines
 
 __all__ = ["render_posix"]
 
@@ -19,26 +19,20 @@ __all__ = ["render_posix"]
 _LITERAL = "# shellcheck disable=SC2016,SC2089,SC2090"
 
 
+def _literal(text: str) -> list[str]:
+    return [_LITERAL] if any(c in text for c in "$`\\\"'") else []
+
+
 def _prepend(var: str, directory: str) -> list[str]:
-    word = shlex.quote(directory)  # inside `case`, quoted glob characters are literal
-    literal = [_LITERAL] if any(c in directory for c in "$`\\\"'") else []
-    return [
-        *literal,
-        f'case ":${{{var}-}}:" in',
-        f"  *:{word}:*) ;;",
-        f'  *) {var}={word}"${{{var}:+:${var}}}"; export {var} ;;',
-        "esac",
-    ]
+    # inside `case`, quoted glob characters are literal
+    return [*_literal(directory), *fill("prepend.sh", VAR=var, WORD=shlex.quote(directory))]
+
+
+def _venv(venv: str) -> list[str]:
+    return [*_literal(venv), *fill("venv.sh", WORD=shlex.quote(venv))]
 
 
 def render_posix(exports: Exports) -> list[str]:
-    """Lines of POSIX sh that prepend each directory once and set VIRTUAL_ENV."""
-    lines: list[str] = []
-    for var, directory in exports.prepends():
-        lines += _prepend(var, directory)
-    if exports.virtual_env is not None:
-        venv = exports.virtual_env
-        if any(c in venv for c in "$`\\\"'"):
-            lines.append(_LITERAL)
-        lines.append(f"export VIRTUAL_ENV={shlex.quote(venv)}")
-    return lines
+    """Lines of POSIX sh (snippets/prepend.sh, venv.sh) that prepend each directory once and
+    set VIRTUAL_ENV."""
+    return render_lines(exports, _prepend, _venv)

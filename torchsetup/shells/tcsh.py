@@ -6,7 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from torchsetup.errors import UsageError
-from torchsetup.shells.base import Exports, RcTarget, Shell, ShellContext, check_dir
+from torchsetup.shells.base import (
+    Exports,
+    RcTarget,
+    Shell,
+    ShellContext,
+    check_dir,
+)
 
 __all__ = ["Tcsh", "csh_quote"]
 

@@ -1,0 +1,1 @@
+set -gx VIRTUAL_ENV __WORD__
