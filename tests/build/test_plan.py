@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.conftest import SOURCE, host_facts
-from tests.build.conftest import plan_for as _plan
+from tests.helpers.build import SOURCE, host_facts
+from tests.helpers.build import plan_for as _plan
 from torchsetup.build.cache import changed_options, read_cache
 from torchsetup.build.model import BuildRequest
 from torchsetup.build.plan import arch_list_for, choose_jobs

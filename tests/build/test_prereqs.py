@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from tests.build.conftest import host_facts
+from tests.helpers.build import host_facts
 from torchsetup.build.model import Check, Status
 from torchsetup.build.prereqs import PrereqInputs, check_prereqs
 from torchsetup.build.tools import PythonFacts, Tool, ToolFacts, probe_python, probe_tools

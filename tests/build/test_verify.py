@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.build.conftest import plan_for
+from tests.helpers.build import plan_for
 from torchsetup import state
 from torchsetup.build.model import SourceInfo, Status
 from torchsetup.build.verify import post_build_checks, save_setup

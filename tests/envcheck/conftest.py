@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.envcheck import PYENV, site_packages
+
 WHEELS = Path(os.environ.get("TORCHSETUP_TEST_WHEELS", "/opt/wheels"))
-PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 
 
 def _uv(*args: str, cache: Path) -> None:
@@ -63,11 +64,6 @@ def torch19_venv(tmp_path_factory: pytest.TempPathFactory, uv_cache: Path) -> Pa
     return _venv_with(folder, "3.7", uv_cache, *index, "torch==1.9.0", "numpy<2")
 
 
-def site_packages(venv: Path) -> Path:
-    """The venv's site-packages folder."""
-    return next((venv / "lib").glob("python3.*/site-packages"))
-
-
 @pytest.fixture
 def make_venv(tmp_path: Path, uv_cache: Path) -> Callable[..., Path]:
     """A small venv (no torch); with link_to, a .pth puts that venv's site-packages on sys.path."""
@@ -80,28 +76,6 @@ def make_venv(tmp_path: Path, uv_cache: Path) -> Callable[..., Path]:
         return venv
 
     return make
-
-
-def fake_package(root: Path, name: str, body: str, dist: dict[str, str] | None = None) -> Path:
-    """root/name/__init__.py with body; with dist, a name-version.dist-info/METADATA too."""
-    package = root / name
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text(body)
-    if dist is not None:
-        info = root / f"{name}-{dist['Version']}.dist-info"
-        info.mkdir()
-        headers = {"Metadata-Version": "2.1", "Name": name, **dist}
-        text = "".join(f"{k}: {v}\n" for k, v in headers.items() if k != "Requires-Dist")
-        text += "".join(
-            f"Requires-Dist: {r}\n" for r in dist.get("Requires-Dist", "").split(";") if r
-        )
-        (info / "METADATA").write_text(text)
-    return package
-
-
-def python_of(venv: Path) -> Path:
-    """The venv's interpreter."""
-    return venv / "bin" / "python"
 
 
 @pytest.fixture

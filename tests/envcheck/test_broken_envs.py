@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.envcheck.conftest import fake_package, python_of
+from tests.helpers.envcheck import fake_package, python_of
 from torchsetup.envcheck import CheckResult, DoctorReport, DoctorRequest, Status, run_doctor
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]

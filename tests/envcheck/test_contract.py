@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.envcheck.conftest import PYENV
 from tests.envcheck.test_real_venvs import SEED
-from tests.helpers.envcheck import context, verdict
+from tests.helpers.envcheck import PYENV, context, verdict
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 

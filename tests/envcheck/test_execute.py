@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.envcheck.conftest import PYENV, fake_package, python_of
+from tests.helpers.envcheck import PYENV, fake_package, python_of
 from tests.helpers.procs import alive
 from torchsetup.envcheck.execute import run_groups
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.envcheck.conftest import python_of
+from tests.helpers.envcheck import python_of
 from torchsetup.envcheck import DoctorRequest, Status, run_doctor
 
 SEED = (

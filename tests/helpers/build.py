@@ -10,10 +10,28 @@ import sys
 import textwrap
 from pathlib import Path
 
+from torchsetup.build.model import BuildPlan, BuildRequest, SourceInfo
+from torchsetup.build.plan import PlanInputs, make_plan
+from torchsetup.build.tools import Tool, ToolFacts
+from torchsetup.host.model import (
+    CpuInfo,
+    CudaToolkit,
+    Gpu,
+    HostFacts,
+    MemoryInfo,
+    NvidiaInfo,
+    OsInfo,
+    RocmInfo,
+)
+
 __all__ = [
+    "SOURCE",
+    "TOOLS",
     "git",
+    "host_facts",
     "killer_wrapper",
     "make_venv",
+    "plan_for",
     "write_cmake_project",
     "write_pytorch_tree",
 ]
@@ -222,3 +240,77 @@ def make_venv(root: Path, packages: tuple[str, ...] = BUILD_DEPS, *, find_links:
     cmd = ["uv", "pip", "install", "-q", "--python", python, *index, *links, *packages]
     subprocess.run(cmd, env=env, check=True)
     return venv
+
+
+GB = 1024**3
+
+
+def host_facts(
+    *,
+    cores: int = 2,
+    available_gb: float = 24,
+    gpus: tuple[str, ...] = (),
+    nvcc: str | None = None,
+    disk_free_gb: float = 80,
+) -> HostFacts:
+    """HostFacts for pure tests: cores, memory, GPUs (compute capabilities) and nvcc version."""
+    return HostFacts(
+        os=OsInfo("Linux", "6.1", "debian", "12", "x86_64", "glibc", "2.36", None, False),
+        cpu=CpuInfo("test cpu", cores, cores, ()),
+        memory=MemoryInfo(
+            int(24 * GB), int(available_gb * GB), None, None, "/", int(disk_free_gb * GB)
+        ),
+        interpreters=(),
+        nvidia=NvidiaInfo(
+            "550.54" if gpus else None,
+            "sysfs" if gpus else None,
+            tuple(Gpu(i, f"GPU {cc}", 16000, cc) for i, cc in enumerate(gpus)),
+        ),
+        cuda_toolkit=CudaToolkit(
+            "/usr/local/cuda/bin/nvcc" if nvcc else None,
+            nvcc,
+            "/usr/local/cuda" if nvcc else None,
+            "PATH" if nvcc else None,
+        ),
+        rocm=RocmInfo(None),
+    )
+
+
+TOOLS = ToolFacts(
+    cxx=Tool("gcc", "/usr/bin/c++", "12.2.0"),
+    cmake=Tool("cmake", "/usr/bin/cmake", "3.25.1"),
+    ninja=Tool("ninja", "/usr/bin/ninja", "1.11.1"),
+    ccache=Tool("ccache", "/usr/bin/ccache", "4.8"),
+    git=Tool("git", "/usr/bin/git", "2.39"),
+)
+SOURCE = SourceInfo(Path("/src/pytorch"), True, "1.9.0a0", True, "v1.9.0")
+
+
+def plan_for(
+    request: BuildRequest | None = None,
+    *,
+    release: str | None = "1.9.0",
+    cuda: bool = False,
+    arch: tuple[str, ...] = (),
+    user_env: dict[str, str] | None = None,
+    cache: dict[str, str] | None = None,
+    tools: ToolFacts = TOOLS,
+    source: SourceInfo = SOURCE,
+) -> BuildPlan:
+    """A plan made from scripted facts: 16 cores, 20 GB, nvcc 11.1, a v1.9.0 checkout."""
+    return make_plan(
+        PlanInputs(
+            request or BuildRequest(source=source.path),
+            host_facts(cores=16, available_gb=20, nvcc="11.1"),
+            tools,
+            source,
+            Path("/venv/bin/python"),
+            release,
+            cuda,
+            arch,
+            Path("/log/build.log"),
+            "/usr/bin/uv",
+            user_env or {},
+            cache,
+        )
+    )

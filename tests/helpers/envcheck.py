@@ -1,7 +1,9 @@
-"""Scripted probe outputs: the facts a GPU box (or a broken one) would report."""
+"""Doctor test helpers: scripted probe outputs (what a GPU box or a broken one reports), fake
+packages and the venv paths the real-venv tests use."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from torchsetup.envcheck.execute import TaskOutcome
 from torchsetup.envcheck.model import CheckResult
 from torchsetup.host.model import Gpu, NvidiaInfo
 
+PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 CU128_ARCHS = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"]
 
 
@@ -51,3 +54,30 @@ def verdict(check_id: str, ctx: Context) -> CheckResult:
     """The check's result for these facts."""
     check: Check = next(c for c in CHECKS if c.spec.id == check_id)
     return evaluate(check, ctx)
+
+
+def site_packages(venv: Path) -> Path:
+    """The venv's site-packages folder."""
+    return next((venv / "lib").glob("python3.*/site-packages"))
+
+
+def fake_package(root: Path, name: str, body: str, dist: dict[str, str] | None = None) -> Path:
+    """root/name/__init__.py with body; with dist, a name-version.dist-info/METADATA too."""
+    package = root / name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(body)
+    if dist is not None:
+        info = root / f"{name}-{dist['Version']}.dist-info"
+        info.mkdir()
+        headers = {"Metadata-Version": "2.1", "Name": name, **dist}
+        text = "".join(f"{k}: {v}\n" for k, v in headers.items() if k != "Requires-Dist")
+        text += "".join(
+            f"Requires-Dist: {r}\n" for r in dist.get("Requires-Dist", "").split(";") if r
+        )
+        (info / "METADATA").write_text(text)
+    return package
+
+
+def python_of(venv: Path) -> Path:
+    """The venv's interpreter."""
+    return venv / "bin" / "python"
