@@ -1,9 +1,14 @@
-"""The one exception type torchsetup raises on purpose, and the exit codes it maps to."""
+"""Every exception torchsetup raises on purpose, and the exit codes they map to."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from torchsetup.build.model import Diagnosis
 
 __all__ = [
     "EXIT_FAILED",
@@ -11,10 +16,15 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "BuildFailed",
     "CommandFailed",
+    "DamagedMarkers",
     "Interrupted",
     "ProgramNotFound",
+    "RcFileError",
+    "ResolveError",
     "TorchsetupError",
+    "UnknownChoice",
     "UsageError",
 ]
 
@@ -127,3 +137,55 @@ class Interrupted(BaseException):
     def __init__(self, signal_name: str = "SIGINT") -> None:
         super().__init__(signal_name)
         self.signal_name = signal_name
+
+
+class RcFileError(TorchsetupError):
+    """A startup file that torchsetup cannot or will not write; nothing was changed."""
+
+
+class DamagedMarkers(TorchsetupError):
+    """Marker lines torchsetup cannot own: not one begin … end pair, or not a block it wrote."""
+
+    def __init__(self, what: str, line: int, *, name: str = "the file", hint: str = "") -> None:
+        super().__init__(
+            f"{name}:{line}: {what}; torchsetup will not guess which lines it owns, "
+            "nothing was written",
+            hint=f'"${{EDITOR:-vi}}" +{line} {shlex.quote(name)}    '
+            f"({hint or 'mend or delete the marker lines'}, then run the command again)",
+            exit_code=EXIT_USAGE,
+        )
+        self.line = line
+
+
+class UnknownChoice(UsageError):
+    """The user named a torch version, variant or Python that torchsetup does not know."""
+
+
+class ResolveError(TorchsetupError):
+    """Known names, but no build fits this host (or this request): exit 2, nothing written."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint, exit_code=EXIT_USAGE)
+
+
+class BuildFailed(TorchsetupError):
+    """A build step failed: the diagnosis, the log and the kept build dir."""
+
+    def __init__(self, diagnosis: Diagnosis, *, log_path: Path, build_dir: Path) -> None:
+        super().__init__(f"build failed: {diagnosis.title}", hint=diagnosis.fix, log_path=log_path)
+        self.diagnosis = diagnosis
+        self.build_dir = build_dir
+
+    def to_dict(self) -> dict[str, object]:
+        """The error with the diagnosis and the kept build dir."""
+        out = super().to_dict()
+        out.update(
+            diagnosis={
+                "id": self.diagnosis.id,
+                "title": self.diagnosis.title,
+                "failed_target": self.diagnosis.failed_target,
+                "excerpt": list(self.diagnosis.excerpt),
+            },
+            build_dir=str(self.build_dir),
+        )
+        return out

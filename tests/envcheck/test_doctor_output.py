@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.envcheck.conftest import fake_package, site_packages
+from tests.helpers.envcheck import fake_package, site_packages
 from tests.helpers.terminal import HOSTILE, SHOWN, assert_safe, torchsetup, torchsetup_on_tty
 
 MakeVenv = Callable[..., Path]

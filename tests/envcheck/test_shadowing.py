@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.envcheck.conftest import fake_package, python_of, site_packages
+from tests.helpers.envcheck import fake_package, python_of, site_packages
 from torchsetup.envcheck import CheckResult, DoctorRequest, Status, run_doctor
 
 

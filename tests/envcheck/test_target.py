@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.envcheck.conftest import python_of
+from tests.helpers.envcheck import python_of
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 MakeVenv = Callable[..., Path]

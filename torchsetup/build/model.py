@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Union
 
 from torchsetup.envcheck.model import Status  # the doctor's verdicts: one vocabulary
-from torchsetup.errors import TorchsetupError
+from torchsetup.errors import BuildFailed
 
 __all__ = [
     "BuildFailed",
@@ -177,26 +177,3 @@ class StepFinished:
 
 
 Event = Union[StepStarted, ProgressChanged, StepFinished]
-
-
-class BuildFailed(TorchsetupError):
-    """A build step failed: the diagnosis, the log and the kept build dir."""
-
-    def __init__(self, diagnosis: Diagnosis, *, log_path: Path, build_dir: Path) -> None:
-        super().__init__(f"build failed: {diagnosis.title}", hint=diagnosis.fix, log_path=log_path)
-        self.diagnosis = diagnosis
-        self.build_dir = build_dir
-
-    def to_dict(self) -> dict[str, object]:
-        """The error with the diagnosis and the kept build dir."""
-        out = super().to_dict()
-        out.update(
-            diagnosis={
-                "id": self.diagnosis.id,
-                "title": self.diagnosis.title,
-                "failed_target": self.diagnosis.failed_target,
-                "excerpt": list(self.diagnosis.excerpt),
-            },
-            build_dir=str(self.build_dir),
-        )
-        return out

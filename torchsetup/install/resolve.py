@@ -10,7 +10,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from torchsetup.errors import EXIT_USAGE, TorchsetupError, UsageError
+from torchsetup.errors import ResolveError, TorchsetupError, UnknownChoice
 from torchsetup.host.interpreters import of_minor
 from torchsetup.host.model import HostFacts, Interpreter
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, SourceFacts
@@ -23,17 +23,6 @@ __all__ = ["ResolveContext", "ResolveError", "UnknownChoice", "resolve"]
 
 COMPANIONS = ("torchvision", "torchaudio")
 _VARIANT = re.compile(r"cpu|mps|cu\d{3}|rocm\d+(\.\d+)+")
-
-
-class UnknownChoice(UsageError):
-    """The user named a torch version, variant or Python that torchsetup does not know."""
-
-
-class ResolveError(TorchsetupError):
-    """Known names, but no build fits this host (or this request): exit 2, nothing written."""
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint, exit_code=EXIT_USAGE)
 
 
 @dataclass(frozen=True)

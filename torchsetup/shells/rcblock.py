@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shlex
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from torchsetup.errors import EXIT_USAGE, TorchsetupError
+from torchsetup.errors import DamagedMarkers
 from torchsetup.shells import legacy
 
 __all__ = [
@@ -61,20 +60,6 @@ _LEGACY_HEADERS = {
         "created"
     ),
 }
-
-
-class DamagedMarkers(TorchsetupError):
-    """Marker lines torchsetup cannot own: not one begin … end pair, or not a block it wrote."""
-
-    def __init__(self, what: str, line: int, *, name: str = "the file", hint: str = "") -> None:
-        super().__init__(
-            f"{name}:{line}: {what}; torchsetup will not guess which lines it owns, "
-            "nothing was written",
-            hint=f'"${{EDITOR:-vi}}" +{line} {shlex.quote(name)}    '
-            f"({hint or 'mend or delete the marker lines'}, then run the command again)",
-            exit_code=EXIT_USAGE,
-        )
-        self.line = line
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from torchsetup.errors import EXIT_USAGE, TorchsetupError
+from torchsetup.errors import EXIT_USAGE, RcFileError
 from torchsetup.shells import rcdirs, rcstate
 
 __all__ = [
@@ -38,10 +38,6 @@ __all__ = [
 Transform = Callable[[Optional[bytes]], Optional[bytes]]  # a runtime alias: 3.9 has no X | None
 
 _RETRIES = 5
-
-
-class RcFileError(TorchsetupError):
-    """A startup file that torchsetup cannot or will not write; nothing was changed."""
 
 
 @dataclass(frozen=True)
