@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -118,8 +119,10 @@ def test_nodes_that_disagree_on_the_world_size_fail_before_torchrun(cluster: Clu
     assert "cluster.launch" not in [r["id"] for r in node0.doc["data"]["results"]]
 
 
-def _kill_rank_when(rank: int, step: str, deadline: float, killed: list[int]) -> None:
-    """SIGKILL the worker that is `rank` as soon as its event file shows `step` started."""
+def _kill_rank_when(
+    rank: int, step: str, deadline: float, killed: list[int], sig: int = signal.SIGKILL
+) -> None:
+    """Signal the worker that is `rank` as soon as its event file shows `step` started."""
     while time.monotonic() < deadline and not killed:
         for proc in Path("/proc").iterdir():
             try:
@@ -135,7 +138,7 @@ def _kill_rank_when(rank: int, step: str, deadline: float, killed: list[int]) ->
             except (OSError, ValueError):
                 continue
             if any(e.get("ev") == "start" and e.get("step") == step for e in seen):
-                os.kill(int(proc.name), signal.SIGKILL)
+                os.kill(int(proc.name), sig)
                 killed.append(int(proc.name))
                 return
         time.sleep(0.01)
@@ -158,6 +161,22 @@ def test_a_rank_killed_mid_run_is_named_with_its_signal(cluster: Cluster) -> Non
     )
     assert found["fix"]["commands"] == ["dmesg | grep -i -E 'killed process|out of memory'"]
     assert run.doc["data"]["verdict"].startswith("cluster FAILED: Every rank finished: rank 1")
+    assert leftovers() == []
+
+
+def test_a_rank_that_hangs_becomes_a_verdict_within_the_timeout(cluster: Cluster) -> None:
+    stopped: list[int] = []
+    args = (1, "barrier", time.monotonic() + 60, stopped, signal.SIGSTOP)
+    stopper = threading.Thread(target=_kill_rank_when, args=args)
+    stopper.start()
+    run = cluster.run("--nproc-per-node", "2", *SMALL, "--timeout", "20")
+    stopper.join()
+    assert stopped, "the worker of rank 1 was never seen"
+    assert run.returncode == 1
+    assert run.seconds < 22  # --timeout plus the CLI's own start
+    found = run.check("cluster.ranks")
+    assert re.search(r"^rank 1 .* hung until the deadline \(killed\) during \w+$", found["summary"])
+    assert run.check("cluster.cleanup")["summary"].endswith(f"(pid {stopped[0]})")
     assert leftovers() == []
 
 

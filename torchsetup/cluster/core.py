@@ -94,7 +94,8 @@ def run_cluster(
 
 
 def _margin(budget: Budget) -> float:
-    return min(3.0, max(1.0, 0.1 * budget.total_s))
+    """Time kept back for the end: runner's SIGTERM grace (2 s), reap() (1 s), the verdicts."""
+    return min(6.0, max(2.0, 0.15 * budget.total_s))
 
 
 def _node_checks(
@@ -167,14 +168,14 @@ def _judge(
 ) -> ClusterReport:
     codes = exit_codes(run.stdout + "\n" + run.stderr)
     expected = world if plan.me == 0 or outputs.world_size else 0
-    ranks = rank_infos(expected, outputs, codes)
+    ranks = rank_infos(expected, outputs, codes, leftover)
     rows = bandwidth_rows(outputs, world)
     found = [*before, *agree_checks(outputs)]
     found.append(launch_check(plan, outputs, world, run.tail, run.timed_out is not None))
     if ranks:
         found.append(ranks_check(ranks, plan.python))
     found += collective_checks(outputs, ranks)
-    found.append(bandwidth_check(rows, world, backend))
+    found.append(bandwidth_check(rows, world, backend, outputs))
     found.append(_cleanup_check(leftover))
     return _report(plan, budget, found, ranks, rows, backend)
 

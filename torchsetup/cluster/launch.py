@@ -187,7 +187,7 @@ def _is_our_worker(pid: int) -> bool:
 
 
 def reap(
-    out: Path, *, grace_s: float = 2.0, sleep: Callable[[float], None] = time.sleep
+    out: Path, *, grace_s: float = 1.0, sleep: Callable[[float], None] = time.sleep
 ) -> list[int]:
     """SIGKILL every worker pid still alive after grace_s; return the pids that had to be killed."""
     pids = [p for p in _worker_pids(out) if _is_our_worker(p)]

@@ -7,7 +7,7 @@ import json
 import re
 import signal
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,8 +75,13 @@ def _ended(code: int) -> str:
     return f"exited with status {code}"
 
 
-def rank_state(rank: int, outputs: Outputs, codes: Mapping[int, int]) -> str:
-    """'finished', or how this rank ended: 'was killed by SIGKILL during all_reduce', 'missing'."""
+def rank_state(
+    rank: int, outputs: Outputs, codes: Mapping[int, int], hung: Collection[int] = ()
+) -> str:
+    """'finished', or how this rank ended: 'was killed by SIGKILL during all_reduce', 'missing'.
+
+    hung: the pids still alive when torchrun was gone (reap() killed them).
+    """
     stream = outputs.events.get(rank)
     summary = outputs.summaries.get(rank)
     if stream is None:
@@ -96,11 +101,16 @@ def rank_state(rank: int, outputs: Outputs, codes: Mapping[int, int]) -> str:
         return f"hit its deadline{during}"
     if "orphaned" in kinds:
         return f"ended when torchrun went away{during}"
-    code = codes.get(int(begin.get("pid", -1)))
+    pid = int(begin.get("pid", -1))
+    if pid in hung:
+        return f"hung until the deadline (killed){during}"
+    code = codes.get(pid)
     return (_ended(code) if code is not None else "stopped without reporting") + during
 
 
-def rank_infos(expected: int, outputs: Outputs, codes: Mapping[int, int]) -> list[RankInfo]:
+def rank_infos(
+    expected: int, outputs: Outputs, codes: Mapping[int, int], hung: Collection[int] = ()
+) -> list[RankInfo]:
     """One row per rank of the world (a rank nobody heard of is 'missing')."""
     rows = []
     known = {*outputs.summaries, *outputs.events}
@@ -122,7 +132,7 @@ def rank_infos(expected: int, outputs: Outputs, codes: Mapping[int, int]) -> lis
                 cuda=facts.get("cuda"),
                 nccl=facts.get("nccl"),
                 python=facts.get("python"),
-                state=rank_state(rank, outputs, codes),
+                state=rank_state(rank, outputs, codes, hung),
             )
         )
     return rows
@@ -226,8 +236,18 @@ def bandwidth_rows(outputs: Outputs, world: int) -> list[BandwidthRow]:
     return rows
 
 
-def bandwidth_check(rows: Sequence[BandwidthRow], world: int, backend: str | None) -> CheckResult:
+def bandwidth_check(
+    rows: Sequence[BandwidthRow], world: int, backend: str | None, outputs: Outputs
+) -> CheckResult:
     """The peak bus bandwidth; a WARN when one rank is far slower than the median (a straggler)."""
+    errors = [
+        f"rank {rank}: {step['error']}"
+        for rank, summary in sorted(outputs.summaries.items())
+        if (step := _step(summary, "bandwidth")) and step.get("error")
+    ]
+    if errors:
+        fix = Fix("see cluster.ranks: a rank that stops or hangs ends the sweep for all")
+        return result("bandwidth.all_reduce", Status.FAIL, errors[0], errors[1:], fix)
     measured = [r for r in rows if r.busbw_gbs is not None]
     if not measured:
         why = next((r.skipped for r in rows if r.skipped), "the sweep did not run")

@@ -119,7 +119,7 @@ def _rank_fix(rank: RankInfo, python: Path) -> Fix:
             "torch crashed in that rank: check that interpreter",
             (f"torchsetup doctor --python {shlex.quote(str(python))}",),
         )
-    if "deadline" in rank.state:
+    if "deadline" in rank.state:  # its own watchdog fired, or it hung and reap() killed it
         return Fix(
             "a collective that never completes: a rank missing from it, "
             "or a blocked path between nodes; "
