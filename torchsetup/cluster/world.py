@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from torchsetup.cluster.model import (
     DEFAULT_PORT,
@@ -85,6 +86,17 @@ def settle_nproc(plan: ClusterPlan, gpus: int) -> ClusterPlan:
     )
 
 
+def _from_request(request: ClusterRequest, **fields: Any) -> ClusterPlan:
+    """A plan with what the request says about the target, backend, sizes and timeout."""
+    return ClusterPlan(
+        python=request.python,
+        backend=request.backend,
+        sizes=request.sizes,
+        timeout_s=request.timeout_s,
+        **fields,
+    )
+
+
 def _launch_plan(request: ClusterRequest, *, free_port: Callable[[], int]) -> ClusterPlan:
     if request.nnodes < 1 or not 0 <= request.node_rank < request.nnodes:
         raise UsageError(
@@ -104,16 +116,13 @@ def _launch_plan(request: ClusterRequest, *, free_port: Callable[[], int]) -> Cl
     endpoint = request.endpoint or Endpoint("127.0.0.1", free_port())
     if request.endpoint is None:
         reasons.append(f"one node: rendezvous on {endpoint} (a free port on loopback)")
-    return ClusterPlan(
+    return _from_request(
+        request,
         mode="launch",
-        python=request.python,
         nnodes=request.nnodes,
         node_rank=request.node_rank,
         nproc_per_node=nproc,
         endpoint=endpoint,
-        backend=request.backend,
-        sizes=request.sizes,
-        timeout_s=request.timeout_s,
         reasons=(
             f"torchsetup starts torchrun on this node ({request.nnodes} node(s) in all)",
             *reasons,
@@ -126,16 +135,13 @@ def _torchrun_plan(request: ClusterRequest, env: Mapping[str, str]) -> ClusterPl
     local_world = _int(env, "LOCAL_WORLD_SIZE", 1)
     nnodes = _int(env, "GROUP_WORLD_SIZE", max(1, world // max(1, local_world)))
     endpoint = Endpoint(env["MASTER_ADDR"], _int(env, "MASTER_PORT", DEFAULT_PORT))
-    return ClusterPlan(
+    return _from_request(
+        request,
         mode="torchrun",
-        python=request.python,
         nnodes=nnodes,
         node_rank=_int(env, "GROUP_RANK"),
         nproc_per_node=local_world,
         endpoint=endpoint,
-        backend=request.backend,
-        sizes=request.sizes,
-        timeout_s=request.timeout_s,
         rank=rank,
         world_size=world,
         local_rank=_int(env, "LOCAL_RANK"),
@@ -160,16 +166,13 @@ def _slurm_plan(request: ClusterRequest, env: Mapping[str, str]) -> ClusterPlan:
     else:
         endpoint = Endpoint(first_host(nodelist), slurm_port(env))
         source = "the first node of SLURM_NODELIST, port 29500 + SLURM_JOB_ID mod 1000"
-    return ClusterPlan(
+    return _from_request(
+        request,
         mode="slurm",
-        python=request.python,
         nnodes=nnodes,
         node_rank=_int(env, "SLURM_NODEID"),
         nproc_per_node=max(1, world // max(1, nnodes)),
         endpoint=endpoint,
-        backend=request.backend,
-        sizes=request.sizes,
-        timeout_s=request.timeout_s,
         rank=rank,
         world_size=world,
         local_rank=_int(env, "SLURM_LOCALID"),
