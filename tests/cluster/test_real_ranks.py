@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -119,45 +118,58 @@ def test_nodes_that_disagree_on_the_world_size_fail_before_torchrun(cluster: Clu
     assert "cluster.launch" not in [r["id"] for r in node0.doc["data"]["results"]]
 
 
-def _kill_rank_when(
-    rank: int, step: str, deadline: float, killed: list[int], sig: int = signal.SIGKILL
-) -> None:
-    """Signal the worker that is `rank` as soon as its event file shows `step` started."""
-    while time.monotonic() < deadline and not killed:
+def _worker_of(rank: int, deadline: float) -> tuple[int, Path] | None:
+    """The pid of the worker that is `rank`, and its event file."""
+    while time.monotonic() < deadline:
         for proc in Path("/proc").iterdir():
             try:
                 argv = (proc / "cmdline").read_bytes().split(b"\0")
                 env = (proc / "environ").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if str(WORKER).encode() not in argv or f"RANK={rank}".encode() not in env:
-                continue
-            events = Path(argv[argv.index(b"--out") + 1].decode()) / f"rank{rank}.jsonl"
-            try:
-                seen = [json.loads(line) for line in events.read_text().splitlines()]
-            except (OSError, ValueError):
-                continue
-            if any(e.get("ev") == "start" and e.get("step") == step for e in seen):
-                os.kill(int(proc.name), sig)
-                killed.append(int(proc.name))
-                return
-        time.sleep(0.01)
+            if str(WORKER).encode() in argv and f"RANK={rank}".encode() in env:
+                out = Path(argv[argv.index(b"--out") + 1].decode())
+                return int(proc.name), out / f"rank{rank}.jsonl"
+        time.sleep(0.02)
+    return None
+
+
+def _kill_rank_when(
+    rank: int, step: str, deadline: float, killed: list[int], sig: int = signal.SIGKILL
+) -> None:
+    """Signal the worker that is `rank` as soon as its event file shows `step` started."""
+    found = _worker_of(rank, deadline)
+    if found is None:
+        return
+    pid, events = found
+    marker = f'"ev": "start", "step": "{step}"'
+    while time.monotonic() < deadline:
+        try:
+            seen = events.read_text()
+        except OSError:
+            seen = ""
+        if marker in seen:
+            os.kill(pid, sig)
+            killed.append(pid)
+            return
+        time.sleep(0.002)
 
 
 def test_a_rank_killed_mid_run_is_named_with_its_signal(cluster: Cluster) -> None:
     killed: list[int] = []
-    killer = threading.Thread(
-        target=_kill_rank_when, args=(1, "barrier", time.monotonic() + 60, killed)
-    )
+    # mid-collective: the 16 MiB all_reduce sweep runs long enough to be caught inside
+    args = (1, "bandwidth", time.monotonic() + 60, killed)
+    killer = threading.Thread(target=_kill_rank_when, args=args)
     killer.start()
-    run = cluster.run("--nproc-per-node", "2", *SMALL, "--timeout", "40")
+    run = cluster.run("--nproc-per-node", "2", "--sizes", "16M", "--timeout", "40")
     killer.join()
     assert killed, "the worker of rank 1 was never seen"
     assert run.returncode == 1
     found = run.check("cluster.ranks")
     assert found["status"] == "fail"
-    assert found["summary"].startswith(
-        f"rank 1 (node 0, {os.uname().nodename}, pid {killed[0]}) was killed by SIGKILL"
+    assert found["summary"] == (
+        f"rank 1 (node 0, {os.uname().nodename}, pid {killed[0]}) "
+        "was killed by SIGKILL during bandwidth"
     )
     assert found["fix"]["commands"] == ["dmesg | grep -i -E 'killed process|out of memory'"]
     assert run.doc["data"]["verdict"].startswith("cluster FAILED: Every rank finished: rank 1")
@@ -166,16 +178,16 @@ def test_a_rank_killed_mid_run_is_named_with_its_signal(cluster: Cluster) -> Non
 
 def test_a_rank_that_hangs_becomes_a_verdict_within_the_timeout(cluster: Cluster) -> None:
     stopped: list[int] = []
-    args = (1, "barrier", time.monotonic() + 60, stopped, signal.SIGSTOP)
+    args = (1, "bandwidth", time.monotonic() + 60, stopped, signal.SIGSTOP)
     stopper = threading.Thread(target=_kill_rank_when, args=args)
     stopper.start()
-    run = cluster.run("--nproc-per-node", "2", *SMALL, "--timeout", "20")
+    run = cluster.run("--nproc-per-node", "2", "--sizes", "16M", "--timeout", "20")
     stopper.join()
     assert stopped, "the worker of rank 1 was never seen"
     assert run.returncode == 1
     assert run.seconds < 22  # --timeout plus the CLI's own start
     found = run.check("cluster.ranks")
-    assert re.search(r"^rank 1 .* hung until the deadline \(killed\) during \w+$", found["summary"])
+    assert found["summary"].endswith("hung until the deadline (killed) during bandwidth")
     assert run.check("cluster.cleanup")["summary"].endswith(f"(pid {stopped[0]})")
     assert leftovers() == []
 
