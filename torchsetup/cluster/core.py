@@ -107,7 +107,7 @@ def _node_checks(
     for index, hello in nodes.items():
         facts = hello.get("facts") or {}
         gpus = len(facts.get("gpus") or [])
-        nproc = int(hello.get("nproc", 1))
+        nproc = int(hello.get("ranks_here", hello.get("nproc", 1)))
         found = [torch_check(facts, None, plan.python, backend)]
         found += env_checks(
             hello.get("env") or {}, backend=backend, nproc=nproc, nnodes=plan.nnodes, gpus=gpus

@@ -43,6 +43,7 @@ def hello_for(
         "participants": plan.participants,
         "node_rank": plan.node_rank,
         "nproc": 1 if plan.mode == "slurm" else plan.nproc_per_node,
+        "ranks_here": plan.nproc_per_node,  # on this host: what its GPUs are shared by
         "facts": dict(facts),
         "env": dict(node_env),
     }

@@ -14,8 +14,9 @@ def run_all(state, step, store, backend, timeout):
     import torch.distributed as dist
 
     where = state["where"]
-    local = where["local_rank"]
     on_gpu = backend == "nccl"
+    # srun --gpus-per-task leaves each task one visible GPU: local rank 3 is then its cuda:0
+    local = where["local_rank"] % max(1, torch.cuda.device_count()) if on_gpu else 0
     ctx = {
         "torch": torch,
         "dist": dist,
