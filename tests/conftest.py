@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# The session venvs (torch 2.13 CPU, torch 1.9.0) for every folder that needs one, built once.
+pytest_plugins = ["tests.helpers.venvs"]
+
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 # audit event → the argument positions that name a path it changes (a symlink changes its link path)

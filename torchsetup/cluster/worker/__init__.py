@@ -1,0 +1,1 @@
+"""worker/*.py run inside the target interpreter by file path (see main.py); not imported."""
