@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.build.standin import make_venv
-from torchsetup.build.model import BuildPlan, BuildRequest, SourceInfo
+from torchsetup.build.model import BuildPlan, BuildRequest, Check, SourceInfo
 from torchsetup.build.plan import PlanInputs, make_plan
 from torchsetup.build.tools import Tool, ToolFacts
 from torchsetup.models import (
@@ -82,6 +82,7 @@ def plan_for(
     cache: dict[str, str] | None = None,
     tools: ToolFacts = TOOLS,
     source: SourceInfo = SOURCE,
+    checks: tuple[Check, ...] = (),
 ) -> BuildPlan:
     """A plan made from scripted facts: 16 cores, 20 GB, nvcc 11.1, a v1.9.0 checkout."""
     return make_plan(
@@ -98,5 +99,6 @@ def plan_for(
             "/usr/bin/uv",
             user_env or {},
             cache,
+            checks,
         )
     )

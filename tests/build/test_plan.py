@@ -45,6 +45,7 @@ def test_plan_env_for_a_cpu_build_of_a_release_tag() -> None:
         "CMAKE_CXX_COMPILER_LAUNCHER": "/usr/bin/ccache",
         "PYTORCH_BUILD_VERSION": "1.9.0",
         "PYTORCH_BUILD_NUMBER": "0",
+        "USE_MKLDNN": "0",  # the onednn remedy: gcc 12 and no older g++
     }
 
 
@@ -98,6 +99,7 @@ def test_changed_option_reruns_configure() -> None:
             "USE_NINJA": "1",
             "CMAKE_C_COMPILER_LAUNCHER": "/usr/bin/ccache",
             "CMAKE_CXX_COMPILER_LAUNCHER": "/usr/bin/ccache",
+            "USE_MKLDNN": "OFF",
         }
     )
     assert plan.reconfigure == ("USE_CUDA: ON in CMakeCache.txt, 0 now",)

@@ -15,6 +15,8 @@ _REPO = "https://github.com/pytorch/pytorch"
 
 _EPILOG = """Examples:
 
+  torchsetup build --ref v1.9.0 --dry-run
+
   torchsetup build --ref v1.9.0 --venv ~/venvs/torch19 --dry-run
 
   torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --no-cuda --jobs 4
@@ -38,7 +40,8 @@ def build(
     ] = None,
     repo: Annotated[str, typer.Option(help="The repository --ref clones.")] = _REPO,
     venv: Annotated[
-        Optional[Path], typer.Option(help="An existing venv to build with and install into.")
+        Optional[Path],
+        typer.Option(help="An existing venv to build with (default: one torchsetup makes)."),
     ] = None,
     cuda: Annotated[
         Optional[bool], typer.Option("--cuda/--no-cuda", help="Default: if nvcc and a GPU exist.")
@@ -51,6 +54,25 @@ def build(
     ] = None,
     ccache: Annotated[
         Optional[bool], typer.Option("--ccache/--no-ccache", help="Default: if ccache exists.")
+    ] = None,
+    python: Annotated[
+        Optional[str], typer.Option(help="Python for the venv torchsetup makes: 3.9 or a path.")
+    ] = None,
+    installer: Annotated[
+        str, typer.Option(help="Installs the build dependencies: auto, uv or pip.")
+    ] = "auto",
+    index_url: Annotated[
+        Optional[str], typer.Option(help="Index for the build dependencies (default: pip's).")
+    ] = None,
+    find_links: Annotated[
+        Optional[list[str]], typer.Option(help="A folder (or page) of wheels; repeatable.")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="No network: only --find-links and caches.")
+    ] = False,
+    no_remedy: Annotated[
+        Optional[list[str]],
+        typer.Option(help="Turn a remedy off: onednn, cudahostcxx, arch; repeatable."),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Debug build (-O0 -g).")] = False,
     relwithdebinfo: Annotated[
@@ -78,7 +100,23 @@ def build(
     as_json = wants_json(ctx, json_output)
     build_type = "Debug" if debug else "RelWithDebInfo" if relwithdebinfo else "Release"
     request = BuildRequest(
-        source, ref, repo, venv, cuda, arch_list, jobs, ccache, build_type, dry_run, not no_doctor
+        source,
+        ref,
+        repo,
+        venv,
+        cuda,
+        arch_list,
+        jobs,
+        ccache,
+        build_type,
+        dry_run,
+        not no_doctor,
+        python,
+        installer,
+        index_url,
+        tuple(find_links or ()),
+        offline,
+        tuple(no_remedy or ()),
     )
     plan = prepare(request)
     if dry_run or not plan.ok:
