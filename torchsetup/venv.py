@@ -94,8 +94,10 @@ def create_venv(
     *,
     seed_args: tuple[str, ...] = (),
     on_line: LineCallback | None = None,
+    seed: bool = True,
 ) -> None:
-    """Create `venv` for interpreter `python` with virtualenv (in-process) or `uv venv --seed`."""
+    """Create `venv` for interpreter `python` with virtualenv (in-process) or `uv venv --seed`
+    (seed=False: a bare uv venv, for callers that install pip themselves)."""
     if venv.exists() and any(venv.iterdir()):
         raise UsageError(
             f"{venv} exists and is not a venv torchsetup can reuse",
@@ -109,7 +111,7 @@ def create_venv(
         argv = [
             find_uv_bin(),
             "venv",
-            "--seed",
+            *(["--seed"] if seed else []),
             "--quiet",
             "--python",
             python,

@@ -53,6 +53,7 @@ def test_a_new_venv_for_19_gets_the_pinned_old_tree_set_with_wheel() -> None:
     assert check is None
     assert deps is not None
     assert deps.requirements == (
+        "pip",  # the venv torchsetup makes is bare
         "numpy<2",
         "pyyaml",
         "typing_extensions",

@@ -45,4 +45,5 @@ def request_command(request: BuildRequest, **changes: object) -> str:
     if req.build_type != "Release":
         parts.append("--debug" if req.build_type == "Debug" else "--relwithdebinfo")
     parts += ["--offline"] * req.offline + ["--no-doctor"] * (not req.doctor)
+    parts += ["--dry-run"] * req.dry_run
     return shlex.join(parts)

@@ -182,6 +182,8 @@ def seed_args(inputs: DepsInputs) -> tuple[str, ...]:
 def plan_deps(inputs: DepsInputs) -> tuple[Deps | None, Check | None]:
     """What to install (None: nothing), or the OK check when the venv already has it all."""
     requirements, later = needed_requirements(inputs)
+    if inputs.installed is None and inputs.installer == "uv":
+        requirements = ("pip", *requirements)  # the new venv is bare: pip, as any venv has
     wanted, reasons = _unmet(requirements, inputs)
     if not wanted and later is None:
         found = ", ".join(

@@ -95,6 +95,7 @@ class NewVenv:
     version: str  # 3.9.18, or 3.9 when uv installs it
     creator: str  # virtualenv | uv
     reason: str
+    seed: bool = False  # `uv venv --seed` (for pip-installed deps); else the deps step adds pip
     seed_args: tuple[str, ...] = ()  # where `uv venv --seed` gets pip: the deps' sources
 
 

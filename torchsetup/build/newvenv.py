@@ -17,12 +17,10 @@ __all__ = ["make_venv", "remove_venv", "venv_step"]
 
 
 def venv_step(plan: BuildPlan, new: NewVenv) -> Step:
-    """How the venv is made, as a step to show (virtualenv runs in-process)."""
+    """How the venv is made, as a step to show (venv.create_venv runs it)."""
     python = new.interpreter or f"(uv python install {new.version})"
-    if new.creator == "uv":
-        argv: tuple[str, ...] = ("uv", "venv", "--seed", "--python", python, str(new.path))
-    else:
-        argv = ("virtualenv", "--python", python, str(new.path))
+    seed = ("--seed", *new.seed_args) if new.seed else ()
+    argv = ("uv", "venv", *seed, "--python", python, str(new.path))
     return Step("venv", argv, plan.source.path, "create the build venv")
 
 
@@ -37,7 +35,7 @@ def make_venv(plan: BuildPlan, on_event: EventCallback) -> bool:
     ok = False
     try:
         python = new.interpreter or _uv_python(plan, new.version)
-        create_venv(new.path, python, new.creator, seed_args=new.seed_args)
+        create_venv(new.path, python, "uv", seed_args=new.seed_args, seed=new.seed)
         write_marker(new.path, None, "source build")
         ok = True
     finally:

@@ -17,7 +17,15 @@ from torchsetup.build import source as src
 from torchsetup.build.cache import read_cache
 from torchsetup.build.command import request_command
 from torchsetup.build.deps import DepsInputs, install_call, plan_deps, seed_args
-from torchsetup.build.model import BuildPlan, BuildRequest, Check, Deps, SourceInfo, Status
+from torchsetup.build.model import (
+    BuildPlan,
+    BuildRequest,
+    Check,
+    Deps,
+    NewVenv,
+    SourceInfo,
+    Status,
+)
 from torchsetup.build.plan import PlanInputs, arch_list_for, make_plan
 from torchsetup.build.prereqs import PrereqInputs, check_prereqs
 from torchsetup.build.remedies import REMEDY_IDS
@@ -166,7 +174,7 @@ def prepare(request: BuildRequest, env: Mapping[str, str] | None = None) -> Buil
             (*checks, *([deps_check] if deps_check else [])),
             tuple(notes),
             venv=target.venv,
-            new_venv=replace(target.new_venv, seed_args=seed) if target.new_venv else None,
+            new_venv=_seeded(target.new_venv, installer, seed),
             deps=deps,
             deps_argv=deps_argv,
             installer=installer,
@@ -183,6 +191,13 @@ def _python_facts(target: Target) -> PythonFacts:
     if new.interpreter is None:
         return PythonFacts(target.python, new.version)
     return PythonFacts(Path(new.interpreter), new.version)
+
+
+def _seeded(new: NewVenv | None, installer: str, seed: tuple[str, ...]) -> NewVenv | None:
+    """pip installs the deps (Python 3.6): the venv needs pip, seeded from the deps' sources."""
+    if new is None or installer == "uv":
+        return new
+    return replace(new, seed=True, seed_args=seed)
 
 
 def _uv_python(target: Target) -> str:

@@ -109,19 +109,30 @@ def _run_step(plan: BuildPlan, step: Step, argv: tuple[str, ...], on_event: Even
 
 
 def _deps_failure(plan: BuildPlan, tail: tuple[str, ...]) -> Diagnosis:
-    """The installer's own reason, in one line, and the log to read for the rest."""
+    """The installer's own reason in one line (its first error and its last cause), and the
+    log to read for the rest."""
     lines = [ln.strip() for ln in tail if ln.strip()]
-    why = [ln for ln in lines if ln.lower().startswith(("error", "×", "╰─▶", "caused by"))]
+    errors = [ln for ln in lines if ln.lower().startswith(("error", "×"))]
+    causes = [ln for ln in lines if ln.lower().startswith(("cause", "╰─▶", "caused by"))]
+    first = (errors or lines or ["no output"])[0].lstrip("× ")
+    said = [_cause(c) for c in dict.fromkeys([*causes[:1], *causes[-1:]])]
+    reason = f"{first} ({': '.join(said)})" if said else first
     installer = plan.deps.installer if plan.deps else "the installer"
     where = f" from {plan.deps.source}" if plan.deps else ""
-    reason = (why or lines or ["no output"])[-1].lstrip("×╰─▶ ").strip()
     return Diagnosis(
         "deps",
         f"{installer} could not install the build dependencies{where}: {reason}",
         f"less {plan.log_path}",
         None,
-        tuple((why or lines)[-10:]),
+        tuple((errors + causes or lines)[-10:]),
     )
+
+
+def _cause(line: str) -> str:
+    """'cause: Failed to fetch: URL' → 'Failed to fetch: URL'; '╰─▶ Because …' → 'Because …'."""
+    if line.lower().startswith(("cause:", "caused by:")):
+        return line.partition(":")[2].strip()
+    return line.lstrip("╰─▶ ").strip()
 
 
 def _built_wheel(plan: BuildPlan, since: float) -> Path:

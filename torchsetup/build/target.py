@@ -20,9 +20,9 @@ from torchsetup.venv import default_root, pick_interpreter, venv_python, venv_ve
 
 __all__ = ["Target", "choose_target", "fits", "venv_name"]
 
-# Build venvs are made by `uv venv --seed`: it copies pip/setuptools/wheel in. virtualenv's
-# --symlink-app-data (venv.py) links them to its shared cache, so the deps step pinning
-# setuptools<59.6 would write 58.x files through the links into that cache.
+# Build venvs are made by `uv venv`, bare: the deps step then installs pip with the rest, from
+# the same sources. virtualenv's --symlink-app-data (venv.py) would link setuptools to its
+# shared cache, and pinning setuptools<59.6 would then write 58.x files into that cache.
 _CREATOR = "uv"
 
 

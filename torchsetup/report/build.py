@@ -119,7 +119,11 @@ def render_plan(plan: BuildPlan) -> RenderableType:
     ]
     env = Table(show_header=False, box=None, pad_edge=False)
     for var in plan.env:
-        env.add_row(f"{var.name}={var.value}", f"[dim]{escape(var.reason)}[/]")
+        value = var.value
+        if var.name == "PATH" and plan.venv is not None:
+            value = value.replace(f"{plan.venv / 'bin'}:", f"{plan.venv / 'bin'}:$PATH", 1)
+            value = value.partition("$PATH")[0] + "$PATH"
+        env.add_row(f"{var.name}={value}", f"[dim]{escape(var.reason)}[/]")
     parts += [env, Text("\nsteps", style="bold")]
     wheel = str(plan.dist_dir / f"torch-{plan.version or '*'}-*.whl")
     steps = [venv_step(plan, plan.new_venv)] if plan.new_venv else []
