@@ -121,8 +121,7 @@ def render_plan(plan: BuildPlan) -> RenderableType:
     for var in plan.env:
         value = var.value
         if var.name == "PATH" and plan.venv is not None:
-            value = value.replace(f"{plan.venv / 'bin'}:", f"{plan.venv / 'bin'}:$PATH", 1)
-            value = value.partition("$PATH")[0] + "$PATH"
+            value = f"{plan.venv / 'bin'}:$PATH"  # the rest is the caller's PATH (in --json)
         env.add_row(f"{var.name}={value}", f"[dim]{escape(var.reason)}[/]")
     parts += [env, Text("\nsteps", style="bold")]
     wheel = str(plan.dist_dir / f"torch-{plan.version or '*'}-*.whl")
