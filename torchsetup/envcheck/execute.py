@@ -19,7 +19,7 @@ from torchsetup.errors import TorchsetupError
 __all__ = ["PROBE_FILES", "Facts", "TaskOutcome", "probe_argv", "run_groups"]
 
 PROBE_DIR = Path(__file__).resolve().parent.parent / "probe"
-PROBE_FILES = tuple(PROBE_DIR / name for name in ("main.py", "seed.py", "gpu.py"))
+PROBE_FILES = tuple(PROBE_DIR / name for name in ("main.py", "seed.py", "gpu.py", "ext.py"))
 MARK = "@@torchsetup "
 _RETRIES = 2
 # `python -c` puts the cwd first on sys.path, as the user's own `python -c "import torch"` does,
