@@ -254,3 +254,17 @@ def test_success_reports_wheel_venv_build_time_and_ccache_hit_rate(
     assert f"venv {build_venv}" in out
     assert "build time 0:00:" in out
     assert "ccache hit rate" in out
+
+
+def test_venv_and_python_together_are_bad_input(
+    tmp_path: Path, build_venv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write_pytorch_tree(tmp_path / "pytorch")
+    code, _, err = _cli(
+        capsys, "--source", str(tree), "--venv", str(build_venv), "--python", "3.9", "--dry-run"
+    )
+    assert code == 2
+    assert (
+        err.splitlines()[1]
+        == f"hint: torchsetup build --source {tree} --venv {build_venv} --dry-run"
+    )

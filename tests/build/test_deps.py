@@ -106,6 +106,7 @@ def test_a_2x_tree_installs_its_requirements_and_build_system(tmp_path: Path) ->
     deps, _ = plan_deps(_inputs("2.6.0", tree=tmp_path, python="3.11.7"))
     assert deps is not None
     assert deps.requirements == (
+        "pip",
         "astunparse",
         "pyyaml",
         "setuptools>=70.1.0",
@@ -118,7 +119,7 @@ def test_a_tree_not_cloned_yet_installs_its_requirements_file_after_the_clone() 
     deps, _ = plan_deps(_inputs("2.2.0", exists=False, python="3.11.7"))
     assert deps is not None
     assert deps.requirement_file == Path("/src/pytorch/requirements.txt")
-    assert deps.requirements == ("numpy<2", "wheel")
+    assert deps.requirements == ("pip", "numpy<2", "wheel")
 
 
 def test_pip_configuration_is_honoured_and_the_command_line_wins(tmp_path: Path) -> None:

@@ -127,3 +127,10 @@ def test_read_cache_parses_typed_entries(tmp_path: Path) -> None:
 
 def test_no_cache_reads_as_none(tmp_path: Path) -> None:
     assert read_cache(tmp_path) is None
+
+
+def test_a_changed_compiler_reconfigures() -> None:
+    assert changed_options({"CMAKE_CXX_COMPILER": "/usr/bin/c++"}, {"CXX": "/usr/bin/g++-10"}) == (
+        "CXX: /usr/bin/c++ in CMakeCache.txt, /usr/bin/g++-10 now",
+    )
+    assert changed_options({"CMAKE_CXX_COMPILER": "/usr/bin/c++"}, {"CXX": "g++"}) == ()

@@ -57,6 +57,7 @@ def test_nvcc_host_compiler_ceiling_points_cudahostcxx_at_an_older_gxx() -> None
 def test_no_older_gxx_leaves_the_host_compiler_failure() -> None:
     failing = Check("cuda.host_compiler", Status.FAIL, "gcc 12 is too new for nvcc 11.1")
     plan = plan_for(cuda=True, checks=(failing,))
+    assert "cudahostcxx" not in {r.id for r in plan.remedies}
     assert "CUDAHOSTCXX" not in plan.env_dict()
     assert plan.checks[0].status is Status.FAIL
 

@@ -64,6 +64,11 @@ def validate_request(request: BuildRequest) -> tuple[str, ...]:
             f"--venv {request.venv}: not a virtualenv (no bin/python)",
             hint=f"torchsetup venv create {request.venv} --python 3.9",
         )
+    if request.venv is not None and request.python is not None:
+        raise UsageError(
+            "give --venv (a venv to use) or --python (for the venv torchsetup makes), not both",
+            hint=request_command(request, python=None),
+        )
     if request.installer not in ("auto", "uv", "pip"):
         raise UsageError(
             f"--installer {request.installer}: not one of auto, uv, pip",

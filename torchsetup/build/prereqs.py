@@ -181,8 +181,9 @@ def _disk(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
     return Check(
         "disk",
         status,
-        f"{free / _GB:.1f} GB free (a build wants about {want} GB)",
-        None if status is Status.OK else "free disk space, or --source on a bigger disk",
+        f"{free / _GB:.1f} GB free (a build wants about {want} GB: free some, or build with "
+        "--source on a bigger disk)",
+        None if status is Status.OK else f"df -h {inputs.host.memory.disk_path}",
     )
 
 
