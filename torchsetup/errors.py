@@ -171,10 +171,13 @@ class ResolveError(TorchsetupError):
 class BuildFailed(TorchsetupError):
     """A build step failed: the diagnosis, the log and the kept build dir."""
 
-    def __init__(self, diagnosis: Diagnosis, *, log_path: Path, build_dir: Path) -> None:
+    def __init__(
+        self, diagnosis: Diagnosis, *, log_path: Path, build_dir: Path, step: str | None = None
+    ) -> None:
         super().__init__(f"build failed: {diagnosis.title}", hint=diagnosis.fix, log_path=log_path)
         self.diagnosis = diagnosis
         self.build_dir = build_dir
+        self.step = step  # the step that failed: deps, build, install…
 
     def to_dict(self) -> dict[str, object]:
         """The error with the diagnosis and the kept build dir."""
@@ -185,7 +188,9 @@ class BuildFailed(TorchsetupError):
                 "title": self.diagnosis.title,
                 "failed_target": self.diagnosis.failed_target,
                 "excerpt": list(self.diagnosis.excerpt),
+                "links": list(self.diagnosis.links),
             },
             build_dir=str(self.build_dir),
+            step=self.step,
         )
         return out

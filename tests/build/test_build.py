@@ -170,7 +170,7 @@ def test_ref_is_cloned_with_submodules_and_built(tmp_path: Path, build_venv: Pat
         source=dest, ref="v2.6.0", repo=str(origin), venv=build_venv, cuda=False, doctor=False
     )
     plan = prepare(request)
-    assert [s.name for s in plan.steps] == ["clone", "build", "install"]
+    assert [s.name for s in plan.steps] == ["clone", "deps", "build", "install"]
     result = execute(plan, lambda e: None)
     assert git(dest, "describe", "--tags").strip() == "v2.6.0"
     assert result.torch_version == "2.6.0"

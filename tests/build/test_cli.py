@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers.build import write_pytorch_tree
 from torchsetup.cli import run_cli
+from torchsetup.host.distro import install_command, read_distro
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -142,9 +143,14 @@ def test_failed_build_shows_target_log_and_kept_dir(
         capsys, "--source", str(tree), "--venv", str(build_venv), "--no-cuda", "--no-doctor"
     )
     assert code == 1
+    assert "build failed: CMakeFiles/torch_standin.dir/src/broken.cpp.o failed to build" in err
+    assert "(compile)" not in err  # the table's ids stay internal: the cause is said in words
     assert "first failed target: CMakeFiles/torch_standin.dir/src/broken.cpp.o" in err
     assert "full log: " in err
     assert f"build dir kept: {tree / 'build'}" in err
+    assert err.splitlines()[-1] == (
+        f"hint: torchsetup build --source {tree} --venv {build_venv} --no-cuda --no-doctor"
+    )
 
 
 def test_build_without_a_terminal_prints_plain_progress_lines(
@@ -189,3 +195,67 @@ def test_failed_build_json_envelope_carries_the_diagnosis(
     error = json.loads(out)["errors"][0]
     assert (code, error["type"], error["diagnosis"]["id"]) == (1, "BuildFailed", "compile")
     assert error["build_dir"] == str(tree / "build")
+
+
+def test_dry_run_from_nothing_exits_0_and_shows_venv_packages_remedies_and_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write_pytorch_tree(tmp_path / "pytorch", version="1.9.0a0", tag="v1.9.0")
+    code, out, _ = _cli(capsys, "--source", str(tree), "--no-cuda", "--dry-run", "--json")
+    data = json.loads(out)["data"]
+    assert code == 0
+    venv = Path(data["new_venv"]["path"])
+    assert venv.name.startswith("torch-1.9.0-src-py3.")
+    assert not venv.exists()
+    assert "setuptools<59.6" in data["deps"]["requirements"]
+    assert "jobs" in {r["id"] for r in data["remedies"]}
+    assert [s["name"] for s in data["steps"]] == ["deps", "build", "install"]
+
+
+def test_dry_run_without_a_compiler_exits_1_with_the_distros_install_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CXX", "no-such-c++")
+    tree = write_pytorch_tree(tmp_path / "pytorch", version="1.9.0a0", tag="v1.9.0")
+    code, _, err = _cli(capsys, "--source", str(tree), "--no-cuda", "--dry-run")
+    assert code == 1
+    assert err.splitlines()[-1] == f"hint: {install_command(read_distro(), 'cxx')}"
+
+
+def test_unknown_remedy_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = write_pytorch_tree(tmp_path / "pytorch")
+    code, out, err = _cli(capsys, "--source", str(tree), "--no-remedy", "mkl", "--dry-run")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "error: --no-remedy mkl: not a remedy; the remedies are onednn, cudahostcxx, arch",
+        f"hint: torchsetup build --source {tree} --no-remedy onednn --dry-run",
+    ]
+
+
+def test_success_reports_wheel_venv_build_time_and_ccache_hit_rate(
+    tmp_path: Path, build_venv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write_pytorch_tree(tmp_path / "pytorch", n=2)
+    code, out, _ = _cli(
+        capsys, "--source", str(tree), "--venv", str(build_venv), "--no-cuda", "--no-doctor"
+    )
+    assert code == 0
+    wheel = tree / "dist" / "torch-2.6.0-py3-none-any.whl"
+    assert f"wheel {wheel} ({wheel.stat().st_size / 1024:.1f} kB)" in out
+    assert f"venv {build_venv}" in out
+    assert "build time 0:00:" in out
+    assert "ccache hit rate" in out
+
+
+def test_venv_and_python_together_are_bad_input(
+    tmp_path: Path, build_venv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write_pytorch_tree(tmp_path / "pytorch")
+    code, _, err = _cli(
+        capsys, "--source", str(tree), "--venv", str(build_venv), "--python", "3.9", "--dry-run"
+    )
+    assert code == 2
+    assert (
+        err.splitlines()[1]
+        == f"hint: torchsetup build --source {tree} --venv {build_venv} --dry-run"
+    )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.build import killer_wrapper, write_cmake_project
-from torchsetup.build.diagnose import FailureCollector, FixContext, classify
+from torchsetup.build.diagnose import RULES, FailureCollector, FixContext, Rule, classify
 
-CTX = FixContext(jobs=8, source="/src/pytorch", python="/venv/bin/python", rerun="torchsetup build")
+CTX = FixContext(
+    jobs=8,
+    source="/src/pytorch",
+    python="/venv/bin/python",
+    rerun="torchsetup build",
+    fresh="torchsetup build --source /src/pytorch",
+)
 
 
 def _diagnose(lines: list[str], signal_name: str | None = None):  # type: ignore[no-untyped-def]
@@ -53,13 +60,17 @@ def _diagnose(lines: list[str], signal_name: str | None = None):  # type: ignore
         (
             "pybind11.h: error: invalid use of incomplete type 'PyFrameObject'",
             "F12",
-            "--python 3.9",
+            "torchsetup build --source /src/pytorch",
         ),
         ("#error You're trying to build PyTorch with a too old version of GCC.", "F13", "g++"),
-        ("stub.o: file not recognized: file format not recognized", "F15", "Python"),
-        ("nvcc fatal : Could not write: No space left on device", "F16", "TMPDIR"),
+        (
+            "stub.o: file not recognized: file format not recognized",
+            "F15",
+            "torchsetup build --source /src/pytorch",
+        ),
+        ("nvcc fatal : Could not write: No space left on device", "F16", "df -h /src/pytorch"),
         ("ModuleNotFoundError: No module named 'torch._C'", "F18", "cd /"),
-        ("Caffe2: Cannot find cuDNN library. Turning the option off", "F5", "CUDNN_INCLUDE_DIR"),
+        ("Caffe2: Cannot find cuDNN library. Turning the option off", "F5", "USE_CUDNN=0"),
     ],
 )
 def test_table_row_is_recognised(line: str, row: str, fix_part: str) -> None:
@@ -118,4 +129,32 @@ def test_compile_killed_by_a_signal_is_out_of_memory(tmp_path: Path) -> None:
     assert diagnosis.id == "F8"
     assert diagnosis.failed_target
     assert diagnosis.failed_target.endswith("victim.cpp.o")
-    assert diagnosis.fix == "torchsetup build --jobs 4    (the build resumes where it stopped)"
+    assert diagnosis.fix == "torchsetup build --jobs 4"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_fix_is_a_command_without_placeholders_or_comments(rule: Rule) -> None:
+    fields = {
+        "jobs": 8,
+        "half": 4,
+        "source": "/src",
+        "python": "/venv/bin/python",
+        "rerun": "torchsetup build --source /src",
+        "fresh": "torchsetup build --source /src",
+        "log": "/log",
+        "install_cxx": "sudo apt-get install -y g++",
+        "install_cuda": "sudo apt-get install -y cuda-toolkit",
+        "gcc": "10",
+    }
+    fix = rule.fix.format(**fields)
+    assert "…" not in fix
+    assert "(" not in fix.replace("'import torch'", "")
+    assert shlex.split(fix)
+
+
+def test_diagnosis_says_the_cause_in_words_and_links_the_upstream_issue() -> None:
+    diagnosis = _diagnose(
+        ["error: no match for 'operator!=' (operand types are 'std::thread::id')"]
+    )
+    assert "gcc 11 and newer cannot compile the old oneDNN" in diagnosis.title
+    assert diagnosis.links == ("https://github.com/pytorch/pytorch/issues/73554",)

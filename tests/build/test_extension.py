@@ -97,3 +97,16 @@ def test_cpp_extension_builds_installs_and_imports_elsewhere(
     check = "import torch, torchsetup_ext; print(torchsetup_ext.twice(torch.ones(2)).tolist())"
     done = runner.run([str(torch_venv / "bin" / "python"), "-c", check], cwd=elsewhere)
     assert done.stdout.strip() == "[2.0, 2.0]"
+
+
+def test_doctor_ext_says_the_real_torch_venv_can_build_cpp_extensions(torch_venv: Path) -> None:
+    from torchsetup.envcheck import DoctorRequest, run_doctor
+
+    report = run_doctor(DoctorRequest(python=torch_venv / "bin" / "python", check_ids=("ext",)))
+    status = {r.id: r.status for r in report.results}
+    assert status["ext.compiler"] is Status.OK
+    assert status["ext.python_headers"] is Status.OK
+    assert status["ext.ninja"] in (Status.OK, Status.WARN)
+    # a CPU build of torch: the CUDA checks do not apply (and none needs a GPU)
+    assert {status[i] for i in ("ext.cuda_home", "ext.nvcc", "ext.host_compiler")} == {Status.SKIP}
+    assert report.exit_code == 0

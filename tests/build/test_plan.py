@@ -45,6 +45,7 @@ def test_plan_env_for_a_cpu_build_of_a_release_tag() -> None:
         "CMAKE_CXX_COMPILER_LAUNCHER": "/usr/bin/ccache",
         "PYTORCH_BUILD_VERSION": "1.9.0",
         "PYTORCH_BUILD_NUMBER": "0",
+        "USE_MKLDNN": "0",  # the onednn remedy: gcc 12 and no older g++
     }
 
 
@@ -98,6 +99,7 @@ def test_changed_option_reruns_configure() -> None:
             "USE_NINJA": "1",
             "CMAKE_C_COMPILER_LAUNCHER": "/usr/bin/ccache",
             "CMAKE_CXX_COMPILER_LAUNCHER": "/usr/bin/ccache",
+            "USE_MKLDNN": "OFF",
         }
     )
     assert plan.reconfigure == ("USE_CUDA: ON in CMakeCache.txt, 0 now",)
@@ -125,3 +127,10 @@ def test_read_cache_parses_typed_entries(tmp_path: Path) -> None:
 
 def test_no_cache_reads_as_none(tmp_path: Path) -> None:
     assert read_cache(tmp_path) is None
+
+
+def test_a_changed_compiler_reconfigures() -> None:
+    assert changed_options({"CMAKE_CXX_COMPILER": "/usr/bin/c++"}, {"CXX": "/usr/bin/g++-10"}) == (
+        "CXX: /usr/bin/c++ in CMakeCache.txt, /usr/bin/g++-10 now",
+    )
+    assert changed_options({"CMAKE_CXX_COMPILER": "/usr/bin/c++"}, {"CXX": "g++"}) == ()

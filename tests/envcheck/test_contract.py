@@ -37,6 +37,12 @@ CHECK_IDS = [
     "gpu.nccl",
     "perf.cpu_matmul",
     "perf.gpu_matmul",
+    "ext.compiler",
+    "ext.ninja",
+    "ext.python_headers",
+    "ext.cuda_home",
+    "ext.nvcc",
+    "ext.host_compiler",
 ]
 RESULT_KEYS = {"id", "title", "status", "summary", "details", "fix", "duration_s"}
 

@@ -10,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from torchsetup.build.model import BuildPlan, BuildRequest, SourceInfo
+from torchsetup.build.model import BuildPlan, BuildRequest, Check, SourceInfo
 from torchsetup.build.plan import PlanInputs, make_plan
 from torchsetup.build.tools import Tool, ToolFacts
 from torchsetup.host.model import (
@@ -27,6 +27,8 @@ from torchsetup.host.model import (
 __all__ = [
     "SOURCE",
     "TOOLS",
+    "deps_wheelhouse",
+    "fake_gxx",
     "git",
     "host_facts",
     "killer_wrapper",
@@ -70,6 +72,25 @@ def check_submodules():
         print("Could not find any of CMakeLists.txt, Makefile, setup.py, LICENSE in " + p)
         print("Did you run 'git submodule update --init --recursive'?")
         sys.exit(1)
+
+def check_deps():
+    # v1.9 checks only yaml before building; tools/setup_helpers/cmake.py then uses
+    # distutils.version, which setuptools >= 59.6 no longer provides (build.md F7, F14).
+    try:
+        import yaml  # noqa: F401
+    except ImportError:
+        print("Missing build dependency: Unable to `import yaml`. Please install it via "
+              "`conda install pyyaml` or `pip install pyyaml`")
+        sys.exit(1)
+    if version().startswith("1."):
+        from setuptools import distutils
+        distutils.version.LooseVersion("3.5")
+    if "bdist_wheel" in sys.argv:
+        try:
+            import wheel  # noqa: F401
+        except ImportError:
+            print("error: invalid command 'bdist_wheel'")
+            sys.exit(1)
 
 def version():
     if os.environ.get("PYTORCH_BUILD_VERSION"):
@@ -128,6 +149,7 @@ def wheel(ver):
 if sys.version_info < (3, 6, 2):
     sys.exit("You are using Python X. Python >=3.6.2 is required.")
 check_submodules()
+check_deps()
 print("Building wheel torch-" + version())
 cmake()
 if "bdist_wheel" in sys.argv:
@@ -137,6 +159,7 @@ if "bdist_wheel" in sys.argv:
 
 _TORCH_INIT = """\
 import ctypes, os
+import typing_extensions  # a runtime requirement of torch 1.9 (its install_requires)
 from torch.version import __version__
 _C = ctypes.CDLL(os.path.join(os.path.dirname(__file__), "lib", "libtorch_standin.so"))
 """
@@ -194,6 +217,8 @@ def write_pytorch_tree(
     """A PyTorch-shaped tree: version.txt, .gitmodules, third_party, setup.py, torch/, CMake."""
     write_cmake_project(root, n, bad=bad, heavy=heavy)
     (root / "version.txt").write_text(version + "\n")
+    if not version.startswith("1."):  # 2.x trees list their Python dependencies here
+        (root / "requirements.txt").write_text("# stand-in\npyyaml\ntyping-extensions\n")
     (root / "setup.py").write_text(textwrap.dedent(_SETUP_PY))
     (root / "torch").mkdir()
     (root / "torch" / "__init__.py").write_text(_TORCH_INIT)
@@ -296,6 +321,7 @@ def plan_for(
     cache: dict[str, str] | None = None,
     tools: ToolFacts = TOOLS,
     source: SourceInfo = SOURCE,
+    checks: tuple[Check, ...] = (),
 ) -> BuildPlan:
     """A plan made from scripted facts: 16 cores, 20 GB, nvcc 11.1, a v1.9.0 checkout."""
     return make_plan(
@@ -312,5 +338,57 @@ def plan_for(
             "/usr/bin/uv",
             user_env or {},
             cache,
+            checks,
         )
     )
+
+
+# Real wheels this machine has for Python 3.9 (pyenv's bundled setuptools < 59.6, and the
+# mirror's pure wheels); its mirror has no cp39 numpy or PyYAML, so those two are stand-ins
+# with the names, versions and modules the resolver and the stand-in setup.py look at.
+def _bundled(name: str) -> Path:
+    """pyenv 3.9's ensurepip wheel `name` (setuptools < 59.6, pip), whatever 3.9.x is there."""
+    root = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv"))
+    found = sorted(root.glob(f"versions/3.9.*/lib/python3.9/ensurepip/_bundled/{name}-*.whl"))
+    return found[-1] if found else root / f"versions/3.9.x/ensurepip/_bundled/{name}.whl"
+
+
+_REAL_DEPS = (
+    _bundled("setuptools"),
+    _bundled("pip"),
+    Path("/opt/pypi/files/wheel-0.46.3-py3-none-any.whl"),
+    Path("/opt/pypi/files/packaging-26.3-py3-none-any.whl"),
+    Path("/opt/pypi/files/typing_extensions-4.16.0-py3-none-any.whl"),
+)
+
+
+def deps_wheelhouse(folder: Path) -> Path:
+    """A find-links folder with PyTorch 1.9's build dependencies for Python 3.9."""
+    import pytest
+
+    from tests.helpers.wheels import make_wheel
+
+    missing = [p for p in _REAL_DEPS if not p.is_file()]
+    if missing:
+        pytest.skip(f"no offline wheel for the build dependencies: {missing[0]}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for wheel in _REAL_DEPS:
+        (folder / wheel.name).write_bytes(wheel.read_bytes())
+    make_wheel(folder, "numpy", "1.26.4")
+    make_wheel(folder, "PyYAML", "6.0.1", module="yaml")
+    return folder
+
+
+def fake_gxx(folder: Path, major: int) -> Path:
+    """A `g++-<major>` that says it is gcc <major> and compiles with the real g++."""
+    folder.mkdir(parents=True, exist_ok=True)
+    real = subprocess.run(["which", "g++"], capture_output=True, text=True, check=True)
+    script = folder / f"g++-{major}"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'case "$1" in -dumpfullversion|-dumpversion) echo {major}.5.0; exit 0;; '
+        f"--version) echo 'g++-{major} (stand-in) {major}.5.0'; exit 0;; esac\n"
+        f'exec {real.stdout.strip()} "$@"\n'
+    )
+    script.chmod(0o755)
+    return script

@@ -14,13 +14,19 @@ from pathlib import Path
 
 
 def make_wheel(
-    folder: Path, name: str, version: str, *, tag: str = "py3-none-any", body: str = ""
+    folder: Path,
+    name: str,
+    version: str,
+    *,
+    tag: str = "py3-none-any",
+    body: str = "",
+    module: str | None = None,
 ) -> Path:
-    """A valid wheel with one module `<name>/__init__.py` that knows its version."""
+    """A valid wheel with one module `<module or name>/__init__.py` that knows its version."""
     folder.mkdir(parents=True, exist_ok=True)
     dist = f"{name.replace('-', '_')}-{version}"
     files = {
-        f"{name}/__init__.py": f"__version__ = {version!r}\n{body}",
+        f"{module or name}/__init__.py": f"__version__ = {version!r}\n{body}",
         f"{dist}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{dist}.dist-info/WHEEL": (
             f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n"

@@ -6,6 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from torchsetup.build import ccache
 from torchsetup.build.model import (
     BuildFailed,
     BuildPlan,
@@ -22,6 +23,7 @@ from torchsetup.build.model import (
     StepFinished,
     StepStarted,
 )
+from torchsetup.build.newvenv import make_venv, remove_venv
 from torchsetup.build.prepare import prepare
 from torchsetup.build.run import EventCallback, run_steps
 from torchsetup.build.verify import import_torch, post_build_checks, save_setup
@@ -49,14 +51,28 @@ __all__ = [
 
 
 def execute(plan: BuildPlan, on_event: EventCallback) -> BuildResult:
-    """Run the plan, import the result from a temp dir, record it; raise BuildFailed on failure."""
+    """Make the venv, run the plan, import the result from a temp dir, record it; raise
+    BuildFailed on failure. A venv this run made goes again if the build never started."""
     if not plan.ok:
         failed = [c for c in plan.checks if c.status is Status.FAIL]
         raise TorchsetupError(
             f"{len(failed)} prerequisite(s) failed: {failed[0].summary}", hint=failed[0].fix
         )
     started = time.monotonic()
-    run_steps(plan, on_event)
+    created = make_venv(plan, on_event)
+    launcher = plan.env_dict().get("CMAKE_CXX_COMPILER_LAUNCHER")
+    before = ccache.counts(launcher, plan.env_dict()) if launcher else None
+    try:
+        done = run_steps(plan, on_event)
+    except BuildFailed as err:
+        if created and err.step not in ("build", "install"):
+            remove_venv(plan)  # nothing was built with it: leave no trace
+        raise
+    except BaseException:
+        if created:
+            remove_venv(plan)
+        raise
+    after = ccache.counts(launcher, plan.env_dict()) if launcher else None
     imported = import_torch(plan)
     checks = post_build_checks(plan, imported)
     checks += _doctor(plan)
@@ -68,6 +84,10 @@ def execute(plan: BuildPlan, on_event: EventCallback) -> BuildResult:
         duration_s=time.monotonic() - started,
         checks=checks,
         record=record,
+        wheel=done.wheel,
+        wheel_bytes=done.wheel.stat().st_size if done.wheel else None,
+        build_s=done.build_s,
+        ccache_hit_rate=ccache.hit_rate(before, after),
     )
 
 

@@ -44,6 +44,8 @@ def changed_options(cache: Mapping[str, str], env: Mapping[str, str]) -> tuple[s
     changes = []
     for name, value in sorted(env.items()):
         key = _MAPPED.get(name, name if name.startswith(_PASSED) else None)
+        if name == "CXX" and value.startswith("/"):
+            key = "CMAKE_CXX_COMPILER"  # CMake reads $CXX at the first configure only
         if key is None:
             continue
         old = cache.get(key)

@@ -9,6 +9,7 @@ from packaging.version import Version
 from torchsetup.build.model import Check, Status
 from torchsetup.build.tools import Tool
 from torchsetup.build.versions import BuildNeeds, cuda_problem, max_gcc_for_cuda
+from torchsetup.host.distro import Distro, install_command
 
 if TYPE_CHECKING:
     from torchsetup.build.prereqs import PrereqInputs
@@ -20,12 +21,16 @@ def cuda_toolkit(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
     if not inputs.cuda:
         return None
     tk = inputs.host.cuda_toolkit
+    wanted = needs.cuda_ok[-1] if needs.cuda_ok else ""
     if tk.nvcc is None or tk.version is None:
         return Check(
             "cuda.toolkit",
             Status.FAIL,
-            "--cuda: no CUDA toolkit (nvcc) found",
-            "install the CUDA toolkit and export CUDA_HOME=/usr/local/cuda-11.1",
+            "--cuda: no CUDA toolkit (nvcc) found"
+            + (
+                f"; PyTorch {inputs.torch.base_version} builds with CUDA {wanted}" if wanted else ""
+            ),
+            install_command(inputs.distro, "cuda", wanted),
         )
     problem = cuda_problem(inputs.torch, tk.version)
     if problem:
@@ -58,15 +63,15 @@ def host_compiler(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
         Status.FAIL,
         f"gcc {major} is too new for CUDA {which} builds of {inputs.torch.base_version} "
         f"(nvcc {limits}: `#error -- unsupported GNU version!`)",
-        _host_fix(inputs.tools.alt_gcc, ceiling),
+        _host_fix(inputs.tools.alt_gcc, ceiling, inputs.distro),
     )
 
 
-def _host_fix(alts: tuple[Tool, ...], ceiling: int) -> str:
+def _host_fix(alts: tuple[Tool, ...], ceiling: int, distro: Distro) -> str:
     for alt in sorted(alts, key=lambda t: t.version or "", reverse=True):
         if alt.version and int(alt.version.split(".")[0]) <= ceiling:
             return f"export CUDAHOSTCXX={alt.path}"
-    return f"install g++-{ceiling} and export CUDAHOSTCXX=/usr/bin/g++-{ceiling}"
+    return install_command(distro, "gxx", str(ceiling))
 
 
 def cudnn(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
@@ -78,9 +83,10 @@ def cudnn(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
         return Check(
             "cuda.cudnn",
             Status.FAIL,
-            "cuDNN not found: the build would silently turn USE_CUDNN off (F5)",
-            "install cuDNN, then export CUDNN_INCLUDE_DIR=… "
-            "CUDNN_LIBRARY=…  (or build without it: export USE_CUDNN=0)",
+            "cuDNN not found: the build would silently turn USE_CUDNN off and torch would run "
+            "convolutions without it; install cuDNN and set CUDNN_INCLUDE_DIR and CUDNN_LIBRARY, "
+            "or build without it",
+            "export USE_CUDNN=0",
         )
     return Check("cuda.cudnn", Status.OK, f"cuDNN header {inputs.cudnn_header}")
 
@@ -96,6 +102,6 @@ def arch_list(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
             Status.FAIL,
             f"PyTorch {inputs.torch.base_version} does "
             f"not know compute capability {', '.join(unknown)} (newest: {top})",
-            f"--arch-list '{top}+PTX'",
+            f"export TORCH_CUDA_ARCH_LIST='{top}+PTX'",
         )
     return None

@@ -15,11 +15,14 @@ __all__ = [
     "BuildRequest",
     "BuildResult",
     "Check",
+    "Deps",
     "Diagnosis",
     "EnvVar",
     "Event",
+    "NewVenv",
     "Progress",
     "ProgressChanged",
+    "Remedy",
     "SourceInfo",
     "Status",
     "Step",
@@ -43,6 +46,12 @@ class BuildRequest:
     build_type: str = "Release"  # Release | Debug | RelWithDebInfo
     dry_run: bool = False
     doctor: bool = True
+    python: str | None = None  # for the venv torchsetup creates: "3.9" or a path
+    installer: str = "auto"  # auto | uv | pip: installs the build dependencies
+    index_url: str | None = None
+    find_links: tuple[str, ...] = ()
+    offline: bool = False
+    no_remedy: tuple[str, ...] = ()  # remedy ids the user turned off (--no-remedy onednn)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,42 @@ class EnvVar:
 
 
 @dataclass(frozen=True)
+class NewVenv:
+    """The build venv this run creates (never torchsetup's own interpreter)."""
+
+    path: Path
+    interpreter: str | None  # None: `uv python install <version>` provides it first
+    version: str  # 3.9.18, or 3.9 when uv installs it
+    creator: str  # virtualenv | uv
+    reason: str
+    seed: bool = False  # `uv venv --seed` (for pip-installed deps); else the deps step adds pip
+    seed_args: tuple[str, ...] = ()  # where `uv venv --seed` gets pip: the deps' sources
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The build dependencies the venv lacks, and how they get installed."""
+
+    requirements: tuple[str, ...]  # 'numpy<2', 'setuptools<59.6', …
+    reasons: tuple[str, ...]  # 'missing: wheel', 'setuptools 65.5.0 breaks 1.9: …'
+    installer: str  # uv | pip
+    source: str  # where from, in words: 'PyPI', 'http://mirror/simple', 'offline: /wheels'
+    requirement_file: Path | None = None  # a newer tree's requirements.txt
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """A known problem the build works around by itself: what it sets, why, how to undo it."""
+
+    id: str  # onednn | cudahostcxx | arch | ccache | jobs
+    action: str  # 'CXX=/usr/bin/g++-10', 'USE_MKLDNN=0'
+    reason: str
+    undo: str  # the option that turns it off: '--no-remedy onednn', '--no-ccache'
+    env: tuple[EnvVar, ...] = ()
+    resolves: str | None = None  # the id of the check it settles
+
+
+@dataclass(frozen=True)
 class Step:
     """One command of the build; argv may hold {wheel}, resolved after the wheel is built."""
 
@@ -107,6 +152,10 @@ class BuildPlan:
     notes: tuple[str, ...] = ()
     doctor: bool = True
     wheel_glob: str = "torch-*.whl"  # what the build step leaves in dist_dir
+    new_venv: NewVenv | None = None
+    deps: Deps | None = None
+    remedies: tuple[Remedy, ...] = ()
+    command: str = ""  # the torchsetup command line that reruns (resumes) this build
 
     @property
     def ok(self) -> bool:
@@ -138,6 +187,7 @@ class Diagnosis:
     fix: str
     failed_target: str | None = None
     excerpt: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # the upstream issues that explain it
 
 
 @dataclass(frozen=True)
@@ -150,6 +200,10 @@ class BuildResult:
     duration_s: float
     checks: tuple[Check, ...] = field(default=())
     record: Path | None = None
+    wheel: Path | None = None
+    wheel_bytes: int | None = None
+    build_s: float | None = None  # the compile step alone
+    ccache_hit_rate: float | None = None  # of this build's compiles; None: ccache off/unknown
 
 
 @dataclass(frozen=True)

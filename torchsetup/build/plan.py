@@ -7,14 +7,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from torchsetup.build.cache import changed_options
-from torchsetup.build.model import BuildPlan, BuildRequest, Check, EnvVar, SourceInfo, Step
+from torchsetup.build.command import request_command
+from torchsetup.build.model import (
+    BuildPlan,
+    BuildRequest,
+    Check,
+    Deps,
+    EnvVar,
+    NewVenv,
+    Remedy,
+    SourceInfo,
+    Step,
+)
+from torchsetup.build.remedies import choose_jobs, choose_remedies, settle
 from torchsetup.build.tools import ToolFacts
 from torchsetup.host.model import HostFacts
 
 __all__ = ["WHEEL", "PlanInputs", "arch_list_for", "choose_jobs", "make_plan"]
 
 WHEEL = "{wheel}"  # replaced by the wheel the build step produced
-_GB = 1024**3
 # Variables setup.py forwards to CMake or reads itself (build.md §2): taken from the user's
 # environment and shown in the plan, so that what the build sees is written down.
 _USER_PREFIXES = ("USE_", "BUILD_", "CMAKE_", "CUDNN_", "NCCL_")
@@ -55,23 +66,11 @@ class PlanInputs:
     cache: Mapping[str, str] | None = None
     checks: tuple[Check, ...] = ()
     notes: tuple[str, ...] = ()
-
-
-def choose_jobs(host: HostFacts, cuda: bool) -> tuple[int, str]:
-    """MAX_JOBS = min(cores, available GB / 2.5, or / 4 with CUDA), at least 1 (build.md §4)."""
-    cores = host.cpu.usable_cores
-    avail = host.memory.available_bytes
-    if host.memory.cgroup_limit_bytes and avail:
-        avail = min(avail, host.memory.cgroup_limit_bytes)
-    if avail is None:
-        return cores, f"{cores} cores (available memory unknown)"
-    per_job = 4.0 if cuda else 2.5
-    by_memory = int(avail / _GB / per_job)
-    jobs = max(1, min(cores, by_memory))
-    return jobs, (
-        f"min({cores} cores, {avail / _GB:.1f} GB available / {per_job:g} GB per "
-        f"{'CUDA ' if cuda else ''}job = {by_memory})"
-    )
+    venv: Path | None = None  # the build venv (the default one when --venv is not given)
+    new_venv: NewVenv | None = None
+    deps: Deps | None = None
+    deps_argv: tuple[str, ...] = ()
+    installer: str = "uv"  # uv | pip: installs the wheel (pip for Python 3.6)
 
 
 def arch_list_for(host: HostFacts) -> tuple[str, ...]:
@@ -80,11 +79,9 @@ def arch_list_for(host: HostFacts) -> tuple[str, ...]:
     return tuple(sorted(caps, key=lambda c: tuple(int(p) for p in c.split("."))))
 
 
-def _env(inputs: PlanInputs) -> tuple[EnvVar, ...]:
+def _env(inputs: PlanInputs, remedies: tuple[Remedy, ...]) -> tuple[EnvVar, ...]:
     req, tools = inputs.request, inputs.tools
-    jobs, why_jobs = (req.jobs, "--jobs") if req.jobs else choose_jobs(inputs.host, inputs.cuda)
     out = [
-        EnvVar("MAX_JOBS", str(jobs), why_jobs),
         EnvVar("USE_CUDA", "1" if inputs.cuda else "0", "--cuda" if inputs.cuda else "CPU build"),
         EnvVar(
             "USE_CUDNN", "1" if inputs.cuda else "0", "with CUDA" if inputs.cuda else "CPU build"
@@ -96,16 +93,13 @@ def _env(inputs: PlanInputs) -> tuple[EnvVar, ...]:
             f"ninja at {tools.ninja.path}" if tools.ninja.path else "ninja not found",
         ),
     ]
+    if req.jobs:
+        out.insert(0, EnvVar("MAX_JOBS", str(req.jobs), "--jobs"))
     if inputs.cuda and inputs.arch_list:
         why = "--arch-list" if req.arch_list else "the GPUs of this host"
         out.append(EnvVar("TORCH_CUDA_ARCH_LIST", ";".join(inputs.arch_list), why))
     if inputs.cuda and inputs.host.cuda_toolkit.cuda_home:
         out.append(EnvVar("CUDA_HOME", inputs.host.cuda_toolkit.cuda_home, "the toolkit found"))
-    if inputs.cuda and tools.host_cxx and tools.host_cxx.path:
-        out.append(EnvVar("CUDAHOSTCXX", tools.host_cxx.path, "a gcc that nvcc accepts"))
-    if req.ccache is not False and tools.ccache.path:
-        for lang in ("C", "CXX"):
-            out.append(EnvVar(f"CMAKE_{lang}_COMPILER_LAUNCHER", tools.ccache.path, "ccache"))
     if req.build_type == "Debug":
         out.append(EnvVar("DEBUG", "1", "--debug"))
     elif req.build_type == "RelWithDebInfo":
@@ -114,6 +108,10 @@ def _env(inputs: PlanInputs) -> tuple[EnvVar, ...]:
         why = f"tag v{inputs.version}: a {inputs.version} wheel, not {inputs.version}a0"
         out.append(EnvVar("PYTORCH_BUILD_VERSION", inputs.version, why))
         out.append(EnvVar("PYTORCH_BUILD_NUMBER", "0", "required with PYTORCH_BUILD_VERSION"))
+    if inputs.venv is not None:
+        path = f"{inputs.venv / 'bin'}:{inputs.user_env.get('PATH', '')}".rstrip(":")
+        out.append(EnvVar("PATH", path, "the venv's bin first, as `source bin/activate` does"))
+    out += [v for r in remedies for v in r.env]
     return _merge_user(
         out,
         inputs.user_env,
@@ -135,58 +133,62 @@ def _merge_user(
     return tuple(merged.values())
 
 
-def make_plan(inputs: PlanInputs) -> BuildPlan:
-    """The plan for inputs: env vars, steps (source, wheel, install) and dirs."""
+def _steps(inputs: PlanInputs, reconfigure: tuple[str, ...]) -> tuple[Step, ...]:
+    """Source steps (clone/update), the dependencies, the wheel, its install."""
     from torchsetup.build.source import source_steps
 
+    req, tree, python = inputs.request, inputs.source.path, str(inputs.python)
+    build_argv = [python, "setup.py", "bdist_wheel"]
+    if reconfigure:
+        build_argv.append("--cmake")  # setup.py's flag to rerun configure (build.md §2.1 (5))
+    install: tuple[str, ...] = (python, "-m", "pip", "install", "--no-deps", "--force-reinstall")
+    if inputs.installer == "uv":
+        install = (inputs.uv, "pip", "install", "--python", python, "--no-deps", "--reinstall")
+    deps = (
+        (Step("deps", inputs.deps_argv, tree, "install the build dependencies"),)
+        if inputs.deps
+        else ()
+    )
+    return (
+        *(source_steps(inputs.source, req.repo, req.ref) if req.ref else ()),
+        *deps,
+        Step("build", tuple(build_argv), tree, "build the wheel"),
+        Step("install", (*install, WHEEL), tree, "install the wheel"),
+    )
+
+
+def make_plan(inputs: PlanInputs) -> BuildPlan:
+    """The plan for inputs: remedies, env vars, steps (source, deps, wheel, install) and dirs."""
     req, tree = inputs.request, inputs.source.path
-    env = _env(inputs)
+    remedies = choose_remedies(inputs)
+    env = _env(inputs, remedies)
     reconfigure = (
         changed_options(inputs.cache, {v.name: v.value for v in env}) if inputs.cache else ()
     )
-    build_argv = [str(inputs.python), "setup.py", "bdist_wheel"]
-    if reconfigure:
-        build_argv.append("--cmake")  # setup.py's flag to rerun configure (build.md §2.1 (5))
-    steps = (
-        *(source_steps(inputs.source, req.repo, req.ref) if req.ref else ()),
-        Step("build", tuple(build_argv), tree, "build the wheel"),
-        Step(
-            "install",
-            (
-                inputs.uv,
-                "pip",
-                "install",
-                "--python",
-                str(inputs.python),
-                "--no-deps",
-                "--reinstall",
-                WHEEL,
-            ),
-            tree,
-            "install the wheel",
-        ),
-    )
-    jobs = _jobs(env)
     return BuildPlan(
         source=inputs.source,
         version=inputs.version or inputs.source.version,
         python=inputs.python,
-        venv=req.venv,
+        venv=inputs.venv or req.venv,
         build_dir=tree / "build",
         dist_dir=tree / "dist",
         log_path=inputs.log_path,
-        jobs=jobs,
+        jobs=_jobs(env),
         cuda=inputs.cuda,
         env=env,
-        steps=steps,
+        steps=_steps(inputs, reconfigure),
         reconfigure=reconfigure,
-        checks=inputs.checks,
+        checks=settle(inputs.checks, remedies),
         notes=inputs.notes,
         doctor=req.doctor,
+        new_venv=inputs.new_venv,
+        deps=inputs.deps,
+        remedies=remedies,
+        command=request_command(req, source=tree),
     )
 
 
 def _jobs(env: tuple[EnvVar, ...]) -> int:
     """MAX_JOBS as a number (a non-numeric value from the user's environment counts as 1)."""
-    value = next(v.value for v in env if v.name == "MAX_JOBS")
+    value = next((v.value for v in env if v.name == "MAX_JOBS"), "1")
     return int(value) if value.isdigit() and int(value) > 0 else 1

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from packaging.version import Version
 
 from torchsetup.build import cuda_checks
 from torchsetup.build.model import Check, Status
+from torchsetup.build.remedies import ONEDNN_URL
 from torchsetup.build.tools import PythonFacts, ToolFacts
 from torchsetup.build.versions import BuildNeeds, needs_for
+from torchsetup.host.distro import Distro, install_command
 from torchsetup.host.model import HostFacts
 
 __all__ = ["PrereqInputs", "check_prereqs"]
@@ -33,6 +35,8 @@ class PrereqInputs:
     needs_git: bool
     disk_free: int | None
     cudnn_wanted: bool = True  # USE_CUDNN=0 in the environment turns it off on purpose
+    distro: Distro = field(default_factory=Distro)  # names the install command of what is missing
+    fresh: str = "torchsetup build --ref v1.9.0"  # the same build without --venv
 
 
 def check_prereqs(inputs: PrereqInputs) -> tuple[Check, ...]:
@@ -40,7 +44,6 @@ def check_prereqs(inputs: PrereqInputs) -> tuple[Check, ...]:
     needs = needs_for(inputs.torch)
     checks: list[Callable[[PrereqInputs, BuildNeeds], Check | None]] = [
         _python,
-        _python_deps,
         _compiler,
         _cmake,
         _ninja,
@@ -56,12 +59,6 @@ def check_prereqs(inputs: PrereqInputs) -> tuple[Check, ...]:
     return tuple(c for check in checks if (c := check(inputs, needs)) is not None)
 
 
-def _fix_venv(inputs: PrereqInputs, needs: BuildNeeds) -> str:
-    py = needs.python_max or needs.python_min
-    venv = "~/venvs/torch-build"
-    return f"torchsetup venv create {venv} --python {py}  (then --venv {venv})"
-
-
 def _python(inputs: PrereqInputs, needs: BuildNeeds) -> Check:
     py, torch = inputs.python, inputs.torch.base_version
     if py.version is None:
@@ -69,7 +66,7 @@ def _python(inputs: PrereqInputs, needs: BuildNeeds) -> Check:
             "python.version",
             Status.FAIL,
             f"{py.path} does not run: {py.error}",
-            _fix_venv(inputs, needs),
+            inputs.fresh,
         )
     version = Version(py.version)
     upper = needs.python_max
@@ -86,58 +83,21 @@ def _python(inputs: PrereqInputs, needs: BuildNeeds) -> Check:
             "python.version",
             Status.FAIL,
             f"Python {py.version} cannot build PyTorch {torch}: it needs "
-            f"{needs.python_min}–{upper or 'newer'}{why}",
-            _fix_venv(inputs, needs),
+            f"{needs.python_min}–{upper or 'newer'}{why}; without --venv torchsetup makes one "
+            "with a Python that fits",
+            inputs.fresh,
         )
     return Check("python.version", Status.OK, f"Python {py.version} ({py.path})")
-
-
-def _python_deps(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
-    mods = inputs.python.modules
-    if inputs.python.version is None:
-        return None
-    wanted = {
-        "numpy": "numpy",
-        "yaml": "pyyaml",
-        "typing_extensions": "typing_extensions",
-        "setuptools": "setuptools",
-        "wheel": "wheel",
-    }
-    missing = [pkg for mod, pkg in wanted.items() if not mods.get(mod)]
-    pins = []
-    setuptools = mods.get("setuptools")
-    if (
-        needs.setuptools_below
-        and setuptools
-        and Version(setuptools) >= Version(needs.setuptools_below)
-    ):
-        pins.append(
-            f"setuptools {setuptools} breaks this build (`module 'distutils' has no "
-            f"attribute 'version'`, F7)"
-        )
-    numpy = mods.get("numpy")
-    if numpy and inputs.torch < Version("2.3") and Version(numpy) >= Version("2"):
-        pins.append(f"numpy {numpy} is ABI-incompatible with PyTorch {inputs.torch.base_version}")
-    if not missing and not pins:
-        found = ", ".join(f"{m} {v}" for m, v in mods.items() if v)
-        return Check("python.deps", Status.OK, found)
-    specs = {
-        "setuptools": f"setuptools<{needs.setuptools_below}"
-        if needs.setuptools_below
-        else "setuptools",
-        "numpy": "numpy<2" if inputs.torch < Version("2.3") else "numpy",
-    }
-    install = [specs.get(p, p) for p in wanted.values() if p in missing or p in specs]
-    summary = "; ".join(([f"missing: {', '.join(missing)}"] if missing else []) + pins)
-    fix = f"{inputs.python.path} -m pip install " + " ".join(f"'{s}'" for s in install)
-    return Check("python.deps", Status.FAIL, summary, fix)
 
 
 def _compiler(inputs: PrereqInputs, needs: BuildNeeds) -> Check:
     cxx = inputs.tools.cxx
     if cxx.path is None or cxx.version is None:
         return Check(
-            "compiler", Status.FAIL, "no C++ compiler found (CXX, c++)", "sudo apt-get install g++"
+            "compiler",
+            Status.FAIL,
+            "no C++ compiler found (CXX, c++)",
+            install_command(inputs.distro, "cxx"),
         )
     major = int(cxx.version.split(".")[0])
     label = f"{cxx.name} {cxx.version} ({cxx.path})"
@@ -147,14 +107,17 @@ def _compiler(inputs: PrereqInputs, needs: BuildNeeds) -> Check:
             Status.FAIL,
             f"{label} is too old: PyTorch "
             f"{inputs.torch.base_version} needs gcc {needs.gcc_min} or newer",
-            f"sudo apt-get install g++-{needs.gcc_min + 2}",
+            install_command(inputs.distro, "gxx", str(needs.gcc_min + 2)),
         )
-    if cxx.name == "gcc" and major >= 11 and inputs.torch < Version("1.11"):
+    intel = inputs.host.os.arch.lower() in ("x86_64", "amd64", "i686", "i386")
+    if cxx.name == "gcc" and major >= 11 and inputs.torch < Version("1.11") and intel:
         return Check(
             "compiler",
             Status.WARN,
-            f"{label}: gcc 11+ breaks the old oneDNN in mkl-dnn/primitive_cache.cpp (F11, #73554)",
-            "export USE_MKLDNN=0  (or CXX=g++-9)",
+            f"{label}: gcc 11 and newer cannot compile the oneDNN of PyTorch "
+            f"{inputs.torch.base_version} (`no match for 'operator!='` in primitive_cache.cpp, "
+            f"{ONEDNN_URL})",
+            "export USE_MKLDNN=0",
         )
     return Check("compiler", Status.OK, label)
 
@@ -163,7 +126,9 @@ def _cmake(inputs: PrereqInputs, needs: BuildNeeds) -> Check:
     cmake = inputs.tools.cmake
     fix = f"{inputs.python.path} -m pip install 'cmake>={needs.cmake_min}'"
     if cmake.path is None or cmake.version is None:
-        return Check("cmake", Status.FAIL, "cmake not found", fix)
+        return Check(
+            "cmake", Status.FAIL, "cmake not found", install_command(inputs.distro, "cmake")
+        )
     if Version(cmake.version) < Version(needs.cmake_min):
         return Check(
             "cmake", Status.FAIL, f"cmake {cmake.version} is older than {needs.cmake_min}", fix
@@ -194,7 +159,7 @@ def _ccache(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
             status,
             "ccache not found: a rebuild recompiles everything "
             "(cached: minutes instead of an hour)",
-            "sudo apt-get install ccache",
+            install_command(inputs.distro, "ccache"),
         )
     return Check("ccache", Status.OK, f"ccache {ccache.version} ({ccache.path})")
 
@@ -203,7 +168,7 @@ def _git(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
     if not inputs.needs_git:
         return None
     if inputs.tools.git.path is None:
-        return Check("git", Status.FAIL, "git not found", "sudo apt-get install git")
+        return Check("git", Status.FAIL, "git not found", install_command(inputs.distro, "git"))
     return Check("git", Status.OK, f"git {inputs.tools.git.version}")
 
 
@@ -216,8 +181,9 @@ def _disk(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
     return Check(
         "disk",
         status,
-        f"{free / _GB:.1f} GB free (a build wants about {want} GB)",
-        None if status is Status.OK else "free disk space, or --source on a bigger disk",
+        f"{free / _GB:.1f} GB free (a build wants about {want} GB: free some, or build with "
+        "--source on a bigger disk)",
+        None if status is Status.OK else f"df -h {inputs.host.memory.disk_path}",
     )
 
 
@@ -231,7 +197,7 @@ def _memory(inputs: PrereqInputs, needs: BuildNeeds) -> Check | None:
             "memory",
             Status.WARN,
             f"{avail / _GB:.1f} GB available: even one compile "
-            f"job may need {per_job} GB (cc1plus gets OOM-killed, F8)",
+            f"job may need {per_job} GB (the kernel kills the compiler when memory runs out)",
             "close other programs or add swap",
         )
     return Check("memory", Status.OK, f"{avail / _GB:.1f} GB available")

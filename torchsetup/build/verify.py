@@ -1,4 +1,4 @@
-"""After the install: import torch from a temporary directory (never the source tree, F18),
+"""After the install: import torch from a temporary directory (never the source tree),
 compare what was imported with what was built, and record the setup for `torchsetup env`."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 from torchsetup import runner, state
 from torchsetup.build.cache import read_cache
-from torchsetup.build.diagnose import FailureCollector, FixContext, classify
+from torchsetup.build.diagnose import FailureCollector, classify
 from torchsetup.build.model import BuildFailed, BuildPlan, Check, Status
-from torchsetup.build.run import rerun_command
+from torchsetup.build.run import fix_context, rerun_command
 
 __all__ = ["ImportedTorch", "import_torch", "post_build_checks", "save_setup"]
 
@@ -39,9 +39,10 @@ def import_torch(plan: BuildPlan) -> ImportedTorch:
         seen = FailureCollector()
         for line in (result.stdout + result.stderr).splitlines():
             seen.feed(line)
-        ctx = FixContext(plan.jobs, str(plan.source.path), str(plan.python), rerun_command(plan))
-        diagnosis = classify(seen, ctx, signal_name=result.signal_name)
-        raise BuildFailed(diagnosis, log_path=plan.log_path, build_dir=plan.build_dir)
+        diagnosis = classify(seen, fix_context(plan), signal_name=result.signal_name)
+        raise BuildFailed(
+            diagnosis, log_path=plan.log_path, build_dir=plan.build_dir, step="verify"
+        )
     data: ImportedTorch = json.loads(result.stdout.strip().splitlines()[-1])
     return data
 
@@ -67,7 +68,8 @@ def post_build_checks(plan: BuildPlan, imported: ImportedTorch) -> tuple[Check, 
             Check(
                 "verify.location",
                 Status.FAIL,
-                f"torch was imported from the source tree {plan.source.path} (F18)",
+                f"torch was imported from the source tree {plan.source.path}, not the installed "
+                "one (https://github.com/pytorch/pytorch/issues/4622)",
                 "run Python outside the source tree",
             )
         )
@@ -77,8 +79,9 @@ def post_build_checks(plan: BuildPlan, imported: ImportedTorch) -> tuple[Check, 
             Check(
                 "verify.cudnn",
                 Status.FAIL,
-                "the build turned cuDNN off (F5: `Could NOT find CUDNN`)",
-                f"export CUDNN_INCLUDE_DIR=… CUDNN_LIBRARY=… then {rerun_command(plan)}",
+                "the build turned cuDNN off: CMake printed `Could NOT find CUDNN`; install cuDNN "
+                "and set CUDNN_INCLUDE_DIR and CUDNN_LIBRARY, or build without it on purpose",
+                f"USE_CUDNN=0 {rerun_command(plan)}",
             )
         )
     return tuple(checks)

@@ -47,7 +47,9 @@ _TABLE: tuple[tuple[Version, BuildNeeds], ...] = (
     (Version("2.15"), BuildNeeds("3.11", "3.15", "3.27", 9)),
 )
 
-# nvcc's crt/host_config.h ceiling: (first CUDA version, newest gcc major it accepts).
+# nvcc's crt/host_config.h ceiling: (first CUDA version, newest gcc major it accepts). From 11.0
+# on these are torch.utils.cpp_extension.CUDA_GCC_VERSIONS (torch 2.13: its exclusive upper
+# bound minus one), the table torch checks extension builds against.
 _GCC_CEILING: tuple[tuple[Version, int], ...] = (
     (Version("9.2"), 7),
     (Version("10.1"), 8),
@@ -55,7 +57,9 @@ _GCC_CEILING: tuple[tuple[Version, int], ...] = (
     (Version("11.1"), 10),
     (Version("11.4.1"), 11),
     (Version("12.0"), 12),
-    (Version("12.4"), 13),
+    (Version("12.3"), 13),
+    (Version("12.8"), 14),
+    (Version("13.0"), 15),
 )
 
 

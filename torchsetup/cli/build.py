@@ -15,6 +15,8 @@ _REPO = "https://github.com/pytorch/pytorch"
 
 _EPILOG = """Examples:
 
+  torchsetup build --ref v1.9.0 --dry-run
+
   torchsetup build --ref v1.9.0 --venv ~/venvs/torch19 --dry-run
 
   torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --no-cuda --jobs 4
@@ -35,7 +37,8 @@ Source = Annotated[Optional[Path], typer.Option(help="A PyTorch checkout to buil
 Ref = Annotated[Optional[str], typer.Option(help="Clone (or update to) this tag: v1.9.0.")]
 Repo = Annotated[str, typer.Option(help="The repository --ref clones.")]
 Venv = Annotated[
-    Optional[Path], typer.Option(help="An existing venv to build with and install into.")
+    Optional[Path],
+    typer.Option(help="An existing venv to build with (default: one torchsetup makes)."),
 ]
 Cuda = Annotated[
     Optional[bool], typer.Option("--cuda/--no-cuda", help="Default: if nvcc and a GPU exist.")
@@ -48,6 +51,23 @@ Jobs = Annotated[
 ]
 Ccache = Annotated[
     Optional[bool], typer.Option("--ccache/--no-ccache", help="Default: if ccache exists.")
+]
+Python = Annotated[
+    Optional[str], typer.Option(help="Python for the venv torchsetup makes: 3.9 or a path.")
+]
+Installer = Annotated[str, typer.Option(help="Installs the build dependencies: auto, uv or pip.")]
+IndexUrl = Annotated[
+    Optional[str], typer.Option(help="Index for the build dependencies (default: pip's).")
+]
+FindLinks = Annotated[
+    Optional[list[str]], typer.Option(help="A folder (or page) of wheels; repeatable.")
+]
+Offline = Annotated[
+    bool, typer.Option("--offline", help="No network: only --find-links and caches.")
+]
+NoRemedy = Annotated[
+    Optional[list[str]],
+    typer.Option(help="Turn a remedy off: onednn, cudahostcxx, arch; repeatable."),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Debug build (-O0 -g).")]
 RelWithDebInfo = Annotated[bool, typer.Option("--relwithdebinfo", help="Optimised build with -g.")]
@@ -66,6 +86,12 @@ def build(
     arch_list: ArchList = None,
     jobs: Jobs = None,
     ccache: Ccache = None,
+    python: Python = None,
+    installer: Installer = "auto",
+    index_url: IndexUrl = None,
+    find_links: FindLinks = None,
+    offline: Offline = False,
+    no_remedy: NoRemedy = None,
     debug: Debug = False,
     relwithdebinfo: RelWithDebInfo = False,
     dry_run: DryRun = False,
@@ -86,8 +112,10 @@ def build(
     as_json = wants_json(ctx, json_output)
     build_type = "Debug" if debug else "RelWithDebInfo" if relwithdebinfo else "Release"
     request = BuildRequest(
-        source, ref, repo, venv, cuda, arch_list, jobs, ccache, build_type, dry_run, not no_doctor
-    )
+        source, ref, repo, venv, cuda, arch_list, jobs, ccache, build_type, dry_run,
+        not no_doctor, python, installer, index_url, tuple(find_links or ()), offline,
+        tuple(no_remedy or ()),
+    )  # fmt: skip
     plan = prepare(request)
     if dry_run or not plan.ok:
         return emit_plan(plan, as_json=as_json)

@@ -20,7 +20,7 @@ from torchsetup.errors import TorchsetupError
 __all__ = ["PROBE_FILES", "Facts", "TaskOutcome", "probe_argv", "run_groups"]
 
 PROBE_DIR = Path(__file__).resolve().parent / "probe"
-PROBE_FILES = tuple(PROBE_DIR / name for name in ("main.py", "seed.py", "gpu.py"))
+PROBE_FILES = tuple(PROBE_DIR / name for name in ("main.py", "seed.py", "gpu.py", "ext.py"))
 MARK = "@@torchsetup "
 _RETRIES = 2
 _KEEP_CHARS = 1 << 20  # of the target's own stdout/stderr: enough for any traceback

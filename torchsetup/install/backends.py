@@ -7,7 +7,7 @@ from pathlib import Path
 
 from torchsetup.install.model import Offer
 
-__all__ = ["InstallCall", "install_argv", "source_args", "uv_bin"]
+__all__ = ["InstallCall", "call_source_args", "install_argv", "source_args", "uv_bin"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ def source_args(offer: Offer, constraints: tuple[str, ...], *, short: bool = Fal
     return args
 
 
-def _source_args(call: InstallCall) -> list[str]:
+def call_source_args(call: InstallCall) -> list[str]:
+    """The source, constraint and requirement-file arguments of one install call."""
     args = source_args(call.offer or Offer("user", ""), call.constraints)
     if call.requirement_file:
         args += ["--requirement", str(call.requirement_file)]
@@ -65,11 +66,11 @@ def install_argv(call: InstallCall) -> list[str]:
         argv = [uv_bin(), "pip", "install", "--python", str(call.python)]
         if call.offline:
             argv.append("--offline")
-        return [*argv, *call.requirements, *_source_args(call)]
+        return [*argv, *call.requirements, *call_source_args(call)]
     argv = [str(call.python), "-m", "pip", "install", "--disable-pip-version-check"]
     if call.offline:
         argv.append("--no-index")
-    return [*argv, "--progress-bar", "off", *call.requirements, *_source_args(call)]
+    return [*argv, "--progress-bar", "off", *call.requirements, *call_source_args(call)]
 
 
 def compile_argv(call: InstallCall, output: Path) -> list[str]:
@@ -78,4 +79,4 @@ def compile_argv(call: InstallCall, output: Path) -> list[str]:
     argv += ["--python", str(call.python), "--output-file", str(output)]
     if call.offline:
         argv.append("--offline")
-    return [*argv, *_source_args(call)]
+    return [*argv, *call_source_args(call)]

@@ -35,6 +35,7 @@ from torchsetup.build import (
     StepStarted,
 )
 from torchsetup.build import Progress as BuildProgress
+from torchsetup.build.newvenv import venv_step
 from torchsetup.build.plan import WHEEL
 from torchsetup.build.progress import eta_seconds, fraction
 from torchsetup.errors import EXIT_FAILED, EXIT_OK
@@ -72,21 +73,61 @@ def _checks_table(checks: tuple[Check, ...]) -> Table:
     return table
 
 
+def _venv_lines(plan: BuildPlan) -> list[RenderableType]:
+    new = plan.new_venv
+    if new is not None:
+        return [Text(f"venv {new.path} (new: {new.reason}; made by {new.creator})")]
+    return [Text(f"venv {plan.venv or plan.python.parent.parent} (exists: used as it is)")]
+
+
+def _deps_lines(plan: BuildPlan) -> list[RenderableType]:
+    deps = plan.deps
+    if deps is None:
+        return []
+    what = " ".join(shlex.quote(r) for r in deps.requirements)
+    if deps.requirement_file:
+        what += f" -r {deps.requirement_file}"
+    lines: list[RenderableType] = [
+        Text("\npackages", style="bold"),
+        Text(f"{what}  (with {deps.installer}, from {deps.source})"),
+    ]
+    lines += [Text(f"  why: {reason}", style="dim") for reason in deps.reasons]
+    return lines
+
+
+def _remedy_lines(plan: BuildPlan) -> list[RenderableType]:
+    if not plan.remedies:
+        return []
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for r in plan.remedies:
+        table.add_row(r.id, f"{r.action}\n  [dim]why: {escape(r.reason)}; undo: {r.undo}[/]")
+    return [Text("\nremedies", style="bold"), table]
+
+
 def render_plan(plan: BuildPlan) -> RenderableType:
-    """Checks, environment, steps and dirs of a plan (what --dry-run shows)."""
+    """Venv, packages, remedies, checks, environment, steps and dirs (what --dry-run shows)."""
     parts: list[RenderableType] = [
         Text(f"PyTorch {plan.version or '?'} from {plan.source.path}", style="bold"),
         Text(f"into {plan.python}" + (" (CUDA)" if plan.cuda else " (CPU)")),
+        *_venv_lines(plan),
+        *_deps_lines(plan),
+        *_remedy_lines(plan),
         Text("\nprerequisites", style="bold"),
         _checks_table(plan.checks),
         Text("\nenvironment", style="bold"),
     ]
     env = Table(show_header=False, box=None, pad_edge=False)
     for var in plan.env:
-        env.add_row(f"{var.name}={var.value}", f"[dim]{var.reason}[/]")
+        value = var.value
+        if var.name == "PATH" and plan.venv is not None:
+            value = f"{plan.venv / 'bin'}:$PATH"  # the rest is the caller's PATH (in --json)
+        env.add_row(f"{var.name}={value}", f"[dim]{escape(var.reason)}[/]")
     parts += [env, Text("\nsteps", style="bold")]
     wheel = str(plan.dist_dir / f"torch-{plan.version or '*'}-*.whl")
-    for i, step in enumerate(plan.steps, 1):
+    steps = [venv_step(plan, plan.new_venv)] if plan.new_venv else []
+    for i, step in enumerate([*steps, *plan.steps], 1):
         argv = [wheel if a == WHEEL else a for a in step.argv]
         parts.append(Text(f"{i}. {step.title}: {shlex.join(argv)}"))
     if plan.reconfigure:
@@ -108,6 +149,12 @@ def announce(plan: BuildPlan, console: Console) -> None:
         f"{plan.source.path} into {plan.python}"
     )
     say(f"log: {plan.log_path}")
+    if plan.new_venv:
+        say(f"venv: creating {plan.new_venv.path} ({plan.new_venv.reason})")
+    if plan.deps:
+        say(f"packages: installing {' '.join(plan.deps.requirements)} ({plan.deps.source})")
+    for remedy in plan.remedies:
+        say(f"remedy {remedy.id}: {remedy.action} (undo: {remedy.undo})")
     for check in plan.checks:
         if check.status is Status.WARN:
             say(f"warning: {check.summary}" + (f" (fix: {check.fix})" if check.fix else ""))
@@ -117,32 +164,57 @@ def announce(plan: BuildPlan, console: Console) -> None:
         say(f"note: {note}")
 
 
+def _size(nbytes: int | None) -> str:
+    if nbytes is None:
+        return "?"
+    return f"{nbytes / 1024**2:.1f} MB" if nbytes >= 1024**2 else f"{nbytes / 1024:.1f} kB"
+
+
 def render_result(result: BuildResult) -> RenderableType:
-    """What was built and installed, the checks after it, and where it is recorded."""
+    """What was built and installed, where, how fast, and what the checks after it said."""
+    plan = result.plan
     head = Text(
         f"built and installed torch {result.torch_version} in {_clock(result.duration_s)}",
         style="bold green" if result.record else "bold red",
     )
-    lines: list[RenderableType] = [head, _checks_table(result.checks)]
-    lines.append(Text(f"import torch → {result.torch_file}"))
-    lines.append(Text(f"log {result.plan.log_path}"))
+    rate = result.ccache_hit_rate
+    lines: list[RenderableType] = [
+        head,
+        Text(f"wheel {result.wheel} ({_size(result.wheel_bytes)})"),
+        Text(f"venv {plan.venv or plan.python.parent.parent}"),
+        Text(
+            f"build time {_clock(result.build_s or 0)}; ccache hit rate "
+            + (f"{rate:.0%}" if rate is not None else "unknown (ccache off or no compiles)")
+        ),
+        _checks_table(result.checks),
+        Text(f"import torch → {result.torch_file}"),
+        Text(f"log {plan.log_path}"),
+    ]
     if result.record:
         lines.append(Text(f"recorded in {result.record} (torchsetup env uses it)"))
     return Group(*lines)
 
 
 def render_failure(err: BuildFailed, console: Console) -> None:
-    """The diagnosis, at most 10 lines of evidence, the log and the kept build dir."""
+    """The cause in words, the upstream issues, at most 10 lines of evidence, the log and the
+    kept build dir."""
     d = err.diagnosis
-    console.print(f"[red]build failed[/] ({d.id}): {escape(d.title)}", soft_wrap=True)
+    console.print(f"[red]build failed[/]: {escape(d.title)}", soft_wrap=True)
+    for link in d.links:
+        console.print(f"see {link}", soft_wrap=True, markup=False)
     if d.failed_target:
         console.print(f"first failed target: {d.failed_target}", soft_wrap=True, markup=False)
     for line in d.excerpt[:10]:
         console.print(Text(f"  {line}", style="dim"), soft_wrap=True)
     console.print(f"full log: {err.log_path}", soft_wrap=True, markup=False)
-    console.print(
-        f"build dir kept: {err.build_dir} (rerunning resumes)", soft_wrap=True, markup=False
-    )
+    if err.step in ("build", "install", "verify"):
+        console.print(
+            f"build dir kept: {err.build_dir} (rerunning resumes)", soft_wrap=True, markup=False
+        )
+    elif err.step is not None:
+        console.print(
+            f"nothing was built: the {err.step} step failed", soft_wrap=True, markup=False
+        )
 
 
 class ProgressView:

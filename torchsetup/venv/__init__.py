@@ -87,9 +87,11 @@ def create_venv(
     *,
     seed_args: tuple[str, ...] = (),
     on_line: LineCallback | None = None,
+    seed: bool = True,
 ) -> None:
     """Create `venv` for interpreter `python` with virtualenv (in-process) or `uv venv --seed`,
-    in a new or empty directory or one that holds only torchsetup's marker."""
+    in a new or empty directory or one that holds only torchsetup's marker (seed=False: a bare
+    uv venv, for callers that install pip themselves)."""
     if check_target(venv, _CREATE).state == "venv":
         raise UsageError(f"{venv} is already a venv", hint=f"torchsetup venv info {venv}")
     if creator == "virtualenv":
@@ -100,7 +102,7 @@ def create_venv(
         argv = [
             find_uv_bin(),
             "venv",
-            "--seed",
+            *(["--seed"] if seed else []),
             "--quiet",
             "--python",
             python,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torchsetup.envcheck.checks.base import Check, Context, Verdict
 from torchsetup.envcheck.checks.environment import ENV_CHECKS
+from torchsetup.envcheck.checks.ext import EXT_CHECKS
 from torchsetup.envcheck.checks.gpu_runtime import GPU_CHECKS, PERF_CHECKS
 from torchsetup.envcheck.checks.install import INSTALL_CHECKS
 from torchsetup.envcheck.checks.seed import SEED_CHECKS
@@ -16,4 +17,5 @@ CHECKS: tuple[Check, ...] = (
     *ENV_CHECKS,
     *GPU_CHECKS,
     *PERF_CHECKS,
+    *EXT_CHECKS,
 )
