@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.build.conftest import SOURCE, TOOLS, plan_for
+from tests.helpers.build import SOURCE, TOOLS, plan_for
 from torchsetup.build.model import BuildRequest, Check, Status
 from torchsetup.build.tools import Tool
 

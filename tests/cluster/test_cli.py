@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.cluster.conftest import ROOT
+from tests.helpers.cluster import ROOT
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from tests.cluster.conftest import free_port
+from tests.helpers.cluster import free_port
 from torchsetup.cluster.model import Endpoint
 from torchsetup.cluster.preflight import PROTOCOL, ServeOutcome, join, serve
 

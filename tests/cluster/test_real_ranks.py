@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import ROOT, Cluster, free_port, leftovers
+from tests.helpers.cluster import ROOT, Cluster, free_port, leftovers
 from torchsetup.cluster.launch import WORKER
 
 COLLECTIVES = ("barrier", "broadcast", "all_reduce", "all_gather", "reduce_scatter")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.envcheck.conftest import site_packages
 from tests.helpers.build import fake_gxx
+from tests.helpers.envcheck import site_packages
 from torchsetup.build.versions import max_gcc_for_cuda
 from torchsetup.envcheck import DoctorRequest, run_doctor, select_checks
 from torchsetup.envcheck.checks.base import Context
