@@ -15,23 +15,24 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import io
+import os
 import re
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from torchsetup import runner  # noqa: E402 - the repository's own copy, not an installed one
-
 PINS = ROOT / "tools" / "zipapp-requirements.txt"
 MAIN = ROOT / "tools" / "pyz_main.py"
 WHEELS = ROOT / "build" / "zipapp-wheels"
+PYPI = "https://pypi.org/simple"
 # pyproject's dependencies, less uv (a binary), plus what they need only on older Pythons.
 _ALWAYS = ("tomli>=2.0", "typing-extensions>=4.0")
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -79,38 +80,72 @@ def _cached(pin: Pin, folder: Path) -> Path | None:
     return None
 
 
-def _pip_download(requirements: str, dest: Path, *, hashes: bool) -> None:
-    """Pure wheels only (any platform), as pip would pick them for Python 3.9."""
+def _run(argv: list[str], stdin: str | None = None) -> str:
+    """Through torchsetup's process gateway (this checkout's copy): for --update-pins only."""
+    sys.path.insert(0, str(ROOT))
+    from torchsetup import runner
+
+    return runner.run(argv, stdin=stdin, timeout=600).stdout
+
+
+def _pip_download(requirements: str, dest: Path) -> None:
+    """Pure wheels only (any platform), as pip picks them for Python 3.9 (for --update-pins)."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write(requirements)
     argv = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
     argv += ["--no-deps", "--only-binary=:all:", "--platform", "any", "--implementation", "py"]
     argv += ["--abi", "none", "--python-version", "3.9", "--dest", str(dest), "-r", f.name]
-    if hashes:
-        argv.append("--require-hashes")
     try:
-        runner.run(argv, timeout=600)
+        _run(argv)
     finally:
         Path(f.name).unlink()
 
 
-def fetch_wheels(pins: list[Pin], folder: Path, *, offline: bool) -> list[Path]:
-    """Each pinned wheel from `folder`, downloading (hash-checked) the ones it lacks."""
+def _links(index: str, name: str) -> list[tuple[str, str]]:
+    """(filename, url) of every file on the project's simple-API page (PEP 503 HTML)."""
+    page_url = f"{index.rstrip('/')}/{re.sub(r'[-_.]+', '-', name).lower()}/"
+    with urllib.request.urlopen(page_url, timeout=60) as response:
+        page = response.read().decode("utf-8", "replace")
+    out = []
+    for href in re.findall(r'href="([^"]+)"', page):
+        url = urllib.parse.urljoin(page_url, html.unescape(href))
+        filename = urllib.parse.unquote(url.split("#")[0].rsplit("/", 1)[-1])
+        out.append((filename, url))
+    return out
+
+
+def _download(pin: Pin, index: str, folder: Path) -> None:
+    """The pin's pure wheel from the index, kept only when its sha256 is the pinned one."""
+    for filename, url in _links(index, pin.name):
+        pure = filename.endswith(tuple(f"-{tag}.whl" for tag in _PURE))
+        if not (pure and filename.lower().startswith(pin.prefix)):
+            continue
+        with urllib.request.urlopen(url.split("#")[0], timeout=300) as response:
+            data = response.read()
+        if hashlib.sha256(data).hexdigest() != pin.sha256:
+            raise SystemExit(f"{url}: sha256 differs from the pin in {PINS.name}; refused")
+        scratch = folder / f".{filename}.part"
+        scratch.write_bytes(data)
+        scratch.replace(folder / filename)
+        return
+    raise SystemExit(f"{index}: no pure wheel for {pin.name}=={pin.version}")
+
+
+def fetch_wheels(pins: list[Pin], folder: Path, *, index: str | None) -> list[Path]:
+    """Each pinned wheel from `folder`, downloading (hash-checked) the ones it lacks; stdlib
+    only (urllib), because a stock python3 on a PEP 668 system often has no pip at all."""
     missing = [p for p in pins if _cached(p, folder) is None]
-    if missing and offline:
+    if missing and index is None:
         names = ", ".join(f"{p.name}=={p.version}" for p in missing)
         raise SystemExit(f"--offline: {folder} lacks {names}")
-    if missing:
-        folder.mkdir(parents=True, exist_ok=True)
-        text = "".join(f"{p.name}=={p.version} --hash=sha256:{p.sha256}\n" for p in missing)
-        _pip_download(text, folder, hashes=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for pin in missing:
+        _download(pin, index or "", folder)
     wheels = []
     for pin in pins:
         wheel = _cached(pin, folder)
         if wheel is None:
             raise SystemExit(f"{pin.name}=={pin.version}: no wheel with sha256 {pin.sha256}")
-        if not wheel.name.endswith(tuple(f"-{tag}.whl" for tag in _PURE)):
-            raise SystemExit(f"{wheel.name} is not a pure-Python wheel")
         wheels.append(wheel)
     return wheels
 
@@ -186,10 +221,10 @@ def update_pins(path: Path = PINS) -> None:
 
     argv = [find_uv_bin(), "pip", "compile", "-", "--python-version", "3.9", "--quiet"]
     argv += ["--only-binary", ":all:", "--no-header", "--no-annotate"]
-    resolved = runner.run(argv, stdin="\n".join(wanted) + "\n", timeout=600).stdout
+    resolved = _run(argv, stdin="\n".join(wanted) + "\n")
     exact = [line for line in resolved.splitlines() if "==" in line]
     with tempfile.TemporaryDirectory() as tmp:
-        _pip_download("\n".join(exact) + "\n", Path(tmp), hashes=False)
+        _pip_download("\n".join(exact) + "\n", Path(tmp))
         lines = [
             f"{wheel.name.split('-')[0]}=={wheel.name.split('-')[1]} --hash=sha256:{_sha256(wheel)}"
             for wheel in sorted(Path(tmp).glob("*.whl"))
@@ -204,12 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "dist" / "torchsetup.pyz")
     parser.add_argument("--wheels", type=Path, default=WHEELS, help="wheel cache folder")
     parser.add_argument("--offline", action="store_true", help="use only --wheels, no download")
+    parser.add_argument("--index-url", default=os.environ.get("PIP_INDEX_URL") or PYPI)
+    parser.add_argument("--pins", type=Path, default=PINS, help=argparse.SUPPRESS)  # tests
     parser.add_argument("--update-pins", action="store_true")
     args = parser.parse_args(argv)
     if args.update_pins:
         update_pins()
         return 0
-    files = payload(fetch_wheels(read_pins(), args.wheels, offline=args.offline))
+    index = None if args.offline else args.index_url
+    files = payload(fetch_wheels(read_pins(args.pins), args.wheels, index=index))
     ident = write_pyz(files, args.output)
     digest = _sha256(args.output)
     print(f"{args.output}: {args.output.stat().st_size} bytes, sha256 {digest}, build {ident[:16]}")

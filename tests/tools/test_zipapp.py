@@ -3,10 +3,12 @@ externally managed), where `pip install -e .` is refused."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 import build_zipapp  # noqa: E402 - tools/ is not a package
 
+from tests.wheels import make_wheel, serve, write_simple_index  # noqa: E402
 from torchsetup.errors import TorchsetupError  # noqa: E402
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
@@ -68,9 +71,48 @@ def test_build_gives_the_same_bytes_twice(pyz: Path, tmp_path: Path) -> None:
     assert again.read_bytes() == pyz.read_bytes()
 
 
-def test_pyz_holds_no_binary_and_no_bytecode(pyz: Path) -> None:
-    import zipfile
+def _index_with(tmp_path: Path, body: str = "") -> tuple[Path, Path]:
+    """A simple index holding one tiny pure wheel, and a pins file naming it."""
+    wheel = make_wheel(tmp_path / "src", "tinydep", "1.0", body=body)
+    write_simple_index(tmp_path / "index", [wheel])
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    pins = tmp_path / "pins.txt"
+    pins.write_text(f"tinydep==1.0 --hash=sha256:{digest}\n")
+    return tmp_path / "index", pins
 
+
+def test_build_downloads_pinned_wheels_from_the_index(tmp_path: Path) -> None:
+    index, pins = _index_with(tmp_path)
+    out, cache = tmp_path / "t.pyz", tmp_path / "cache"
+    with serve(index) as url:
+        args = ["--pins", str(pins), "--wheels", str(cache), "--index-url", url]
+        build_zipapp.main([*args, "--output", str(out)])
+    assert "payload/tinydep/__init__.py" in zipfile.ZipFile(out).namelist()
+    assert [w.name for w in cache.glob("*.whl")] == ["tinydep-1.0-py3-none-any.whl"]
+
+
+def test_build_refuses_a_wheel_whose_hash_differs_from_the_pin(tmp_path: Path) -> None:
+    index, pins = _index_with(tmp_path)
+    make_wheel(tmp_path / "evil", "tinydep", "1.0", body="import os\n")
+    write_simple_index(index, list((tmp_path / "evil").glob("*.whl")))  # same name, new bytes
+    with serve(index) as url, pytest.raises(SystemExit, match="sha256 differs"):
+        build_zipapp.main(
+            [
+                "--pins",
+                str(pins),
+                "--wheels",
+                str(tmp_path / "c"),
+                "--index-url",
+                url,
+                "--output",
+                str(tmp_path / "t.pyz"),
+            ]
+        )
+    assert not (tmp_path / "t.pyz").exists()
+    assert not list((tmp_path / "c").glob("*.whl"))
+
+
+def test_pyz_holds_no_binary_and_no_bytecode(pyz: Path) -> None:
     names = zipfile.ZipFile(pyz).namelist()
     assert "__main__.py" in names
     assert "payload/torchsetup/probe/main.py" in names
