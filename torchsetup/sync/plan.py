@@ -1,0 +1,137 @@
+"""config + machine → SyncPlan: the differences and what sync does about each; nothing written."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+
+from torchsetup.errors import TorchsetupError, UsageError
+from torchsetup.plan import InstallPlan, InstallRequest
+from torchsetup.sync.check import find_drift, package_drift
+from torchsetup.sync.config import find_config, load_config
+from torchsetup.sync.model import SyncConfig, SyncPlan, SyncRequest
+
+__all__ = ["install_request", "plan_sync", "read_config"]
+
+# Which config line an install error is about, by the word its message leads with.
+_KEY_WORDS = (
+    ("variant", "torch.variant"),
+    ("Python", "python.version"),
+    ("torch", "torch.version"),
+)
+
+
+def read_config(request: SyncRequest, cwd: Path | None = None) -> SyncConfig:
+    """The config the request names (or the nearest one), validated, check ids included."""
+    path, table = find_config(cwd or Path.cwd(), request.config)
+    config = load_config(path, table)
+    if config.checks:
+        from torchsetup.envcheck import select_checks
+
+        try:
+            select_checks(config.checks)
+        except UsageError as err:
+            raise _at(config, "doctor.checks", err) from err
+    return config
+
+
+def plan_sync(
+    request: SyncRequest, environ: Mapping[str, str], cwd: Path | None = None
+) -> SyncPlan:
+    """Read the config, find the drift and (unless --check) plan the install that repairs it."""
+    config = read_config(request, cwd)
+    differences = find_drift(config, environ)
+    python = [d for d in differences if d.kind == "python"]
+    if python and not request.check:
+        raise UsageError(
+            f"{config.where('python.version')}: {python[0].subject} has Python "
+            f"{python[0].actual}, the config asks for {python[0].expected}; sync does not "
+            "delete a venv",
+            hint=f"torchsetup venv remove {shlex.quote(python[0].subject)} && torchsetup sync",
+        )
+    install = None
+    if package_drift(differences) and not request.check:
+        install = _plan_install(config, request, environ)
+    run_doctor = bool(differences) if request.doctor is None else request.doctor
+    return SyncPlan(
+        config=config,
+        differences=differences,
+        install=install,
+        remove=tuple(d.subject for d in differences if d.kind == "extra"),
+        env_shells=config.shells if any(d.kind == "env" for d in differences) else (),
+        run_doctor=run_doctor and not request.check,
+        notes=_notes(config, environ),
+    )
+
+
+def _notes(config: SyncConfig, environ: Mapping[str, str]) -> tuple[str, ...]:
+    if "github" in config.shells and not environ.get("GITHUB_ENV"):
+        return ("[env] shells: github is left out: $GITHUB_ENV is not set (not a GitHub step)",)
+    return ()
+
+
+def install_request(config: SyncConfig, request: SyncRequest) -> InstallRequest:
+    """The install that puts the config's torch, companions and venv in place (no doctor:
+    sync runs it afterwards with the config's policy)."""
+    return InstallRequest(
+        torch=_torch_version(config),
+        variant=config.variant,
+        with_packages=config.with_packages,
+        venv=config.venv,
+        python=config.python,
+        index_url=request.index_url,
+        find_links=request.find_links,
+        offline=request.offline,
+        doctor=False,
+    )
+
+
+def _plan_install(
+    config: SyncConfig, request: SyncRequest, environ: Mapping[str, str]
+) -> InstallPlan:
+    from torchsetup.install import plan_install
+    from torchsetup.plan_build import pip_command
+
+    try:
+        plan = plan_install(install_request(config, request), environ)
+    except TorchsetupError as err:
+        if err.exit_code != UsageError("").exit_code:
+            raise
+        key = next((k for word, k in _KEY_WORDS if word in err.message), "torch.version")
+        raise _at(config, key, err) from err
+    requirements = (*plan.requirements, *config.requirements)
+    return replace(
+        plan,
+        requirements=requirements,
+        pip_command=pip_command(requirements, plan.offer, plan.constraints),
+    )
+
+
+def _torch_version(config: SyncConfig) -> str | None:
+    """A version or prefix as install takes it; a specifier → the newest release it allows."""
+    spec = config.torch
+    if spec is None or re.fullmatch(r"\d+(\.\d+)*", spec):
+        return spec
+    from torchsetup.releases import load_releases
+
+    allowed = SpecifierSet(spec)
+    for release in load_releases().newest_first:
+        if allowed.contains(release.version):
+            return str(release.version)
+    raise UsageError(
+        f"{config.where('torch.version')}: no torch release torchsetup knows matches {spec}",
+        hint=f"${{EDITOR:-vi}} +{config.lines.get('torch.version', 1)} {config.path}",
+    )
+
+
+def _at(config: SyncConfig, key: str, err: TorchsetupError) -> UsageError:
+    """The same error, said of the config line that caused it."""
+    return UsageError(
+        f"{config.where(key)}: {err.message}",
+        hint=f"${{EDITOR:-vi}} +{config.lines.get(key, 1)} {shlex.quote(str(config.path))}",
+    )
