@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import re
 import sys
@@ -32,11 +33,13 @@ class Closure:
     installed: dict[str, str]
     needed: frozenset[str]
     missing: tuple[tuple[str, str], ...]  # (name, required by)
+    editable: frozenset[str] = frozenset()  # `pip install -e` projects and what they need
 
     @property
     def extra(self) -> tuple[str, ...]:
-        """Installed, but needed by nothing the config asks for."""
-        return tuple(sorted(n for n in self.installed if n not in self.needed and n not in SEED))
+        """Installed, but needed by nothing the config asks for (nor the user's editables)."""
+        keep = self.needed | self.editable | set(SEED)
+        return tuple(sorted(n for n in self.installed if n not in keep))
 
 
 def _distributions(venv: Path) -> dict[str, metadata.Distribution]:
@@ -75,12 +78,26 @@ def _applies(req: Requirement, env: dict[str, str], extras: set[str]) -> bool:
 
 
 def closure(venv: Path, roots: list[Requirement]) -> Closure:
-    """Walk Requires-Dist from the roots; a required name that is not installed is missing."""
+    """Walk Requires-Dist from the roots; a required name that is not installed is missing.
+    Editable installs (the user's own project) and what they need are kept, never extra."""
     dists = _distributions(venv)
     env = _environment(venv)
-    needed: set[str] = set()
+    editable = frozenset(n for n, d in dists.items() if _is_editable(d))
+    kept = _walk(dists, env, [(Requirement(n), "editable") for n in sorted(editable)], {})
     missing: dict[str, str] = {}
-    queue: list[tuple[Requirement, str]] = [(r, "torchsetup.toml") for r in roots]
+    needed = _walk(dists, env, [(r, "torchsetup.toml") for r in roots], missing)
+    lacking = tuple(sorted(missing.items()))
+    return Closure(installed_packages(venv), frozenset(needed), lacking, frozenset(kept))
+
+
+def _walk(
+    dists: dict[str, metadata.Distribution],
+    env: dict[str, str],
+    queue: list[tuple[Requirement, str]],
+    missing: dict[str, str],
+) -> set[str]:
+    """The installed names reachable from the queue; unreachable ones go into `missing`."""
+    needed: set[str] = set()
     while queue:
         req, parent = queue.pop()
         name = norm(req.name)
@@ -97,4 +114,13 @@ def closure(venv: Path, roots: list[Requirement]) -> Closure:
                 continue
             if _applies(child, env, set(req.extras)):
                 queue.append((child, name))
-    return Closure(installed_packages(venv), frozenset(needed), tuple(sorted(missing.items())))
+    return needed
+
+
+def _is_editable(dist: metadata.Distribution) -> bool:
+    """PEP 610: direct_url.json says {"dir_info": {"editable": true}}."""
+    try:
+        info = json.loads(dist.read_text("direct_url.json") or "{}")
+    except ValueError:
+        return False
+    return bool(info.get("dir_info", {}).get("editable"))
