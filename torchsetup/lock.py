@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from packaging import tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -52,8 +53,8 @@ def _best_wheel(wheels: list[dict[str, Any]], python: tuple[int, int]) -> dict[s
         priority.setdefault(tag, base + i)
     ranked = []
     for wheel in wheels:
-        name = (
-            wheel.get("name") or str(wheel.get("url") or wheel.get("path", "")).rsplit("/", 1)[-1]
+        name = wheel.get("name") or unquote(  # PyTorch's indexes write + as %2B in URLs
+            str(wheel.get("url") or wheel.get("path", "")).rsplit("/", 1)[-1]
         )
         try:
             wheel_tags = parse_wheel_filename(name)[3]

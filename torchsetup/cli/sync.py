@@ -56,6 +56,9 @@ def sync(
     index_url: Annotated[
         Optional[str], typer.Option(metavar="URL", help="Base index (a mirror).")
     ] = None,
+    torch_index: Annotated[
+        Optional[str], typer.Option(metavar="URL", help="Mirror of download.pytorch.org/whl.")
+    ] = None,
     offline: Annotated[bool, typer.Option(help="No network: folders and file:// only.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
@@ -72,6 +75,7 @@ def sync(
         doctor=doctor,
         find_links=tuple(find_links or ()),
         index_url=index_url,
+        torch_index=torch_index,
         offline=offline,
     )
     return _run(request, wants_json(ctx, json_output))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from torchsetup.sync.model import SyncPlan, SyncResult
 
-__all__ = ["render_plan", "render_result"]
+__all__ = ["render_download", "render_lock", "render_plan", "render_result"]
 
 
 def render_plan(plan: SyncPlan) -> RenderableType:
@@ -52,3 +54,25 @@ def render_result(result: SyncResult) -> RenderableType:
         lines.append(Text("still different:", style="bold red"))
         lines += [Text(f"  - {d.line()}") for d in result.remaining]
     return Group(*lines)
+
+
+def render_lock(result: Any) -> RenderableType:
+    """The lock file and one line per entry."""
+    lines: list[RenderableType] = [Text(f"lock written: {result.path}", style="bold green")]
+    for entry in result.lock.entries:
+        lines.append(
+            Text(
+                f"  {entry.variant:<8} torch {entry.torch}, Python {entry.python}, "
+                f"{len(entry.packages)} files with sha256"
+            )
+        )
+    return Group(*lines)
+
+
+def render_download(result: Any) -> RenderableType:
+    """How many files were fetched and how many were already there."""
+    return Text(
+        f"{result.dest}: {len(result.fetched)} downloaded, {len(result.present)} already there "
+        "(all sha256-checked); install from it: "
+        f"torchsetup sync --offline --find-links {result.dest}"
+    )

@@ -72,6 +72,12 @@ def _packages(config: SyncConfig, record: SyncRecord | None) -> list[Difference]
         if name not in roots_names:
             out.append(Difference("package", name, f"installed (needed by {parent})", "missing"))
     out += [Difference("extra", n, "absent (nothing needs it)", have[n]) for n in found.extra]
+    if config.lock_file is not None:
+        from torchsetup.sync.locking import lock_drift
+
+        seen = {d.subject for d in out}
+        variant = record.variant if record else None
+        out += [d for d in lock_drift(config, variant, have) if d.subject not in seen]
     return out
 
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from torchsetup.envcheck import DoctorReport
     from torchsetup.plan import InstallPlan
 
-__all__ = ["Difference", "SyncConfig", "SyncPlan", "SyncRequest", "SyncResult"]
+__all__ = ["Difference", "LockRequest", "SyncConfig", "SyncPlan", "SyncRequest", "SyncResult"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,18 @@ class SyncRequest:
     doctor: bool | None = None  # None: when anything changed; True: always; False: never
     find_links: tuple[str, ...] = ()
     index_url: str | None = None
+    torch_index: str | None = None
     offline: bool = False
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    """`torchsetup lock`: which config, which variants, where to write."""
+
+    config: Path | None = None
+    variants: tuple[str, ...] = ()
+    output: Path | None = None
+    sources: SyncRequest = field(default_factory=lambda: SyncRequest())
 
 
 @dataclass(frozen=True)

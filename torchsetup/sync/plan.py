@@ -16,7 +16,7 @@ from torchsetup.sync.check import find_drift, package_drift
 from torchsetup.sync.config import find_config, load_config
 from torchsetup.sync.model import SyncConfig, SyncPlan, SyncRequest
 
-__all__ = ["install_request", "plan_sync", "read_config"]
+__all__ = ["install_request", "plan_for", "plan_sync", "read_config"]
 
 # Which config line an install error is about, by the word its message leads with.
 _KEY_WORDS = (
@@ -56,7 +56,7 @@ def plan_sync(
         )
     install = None
     if package_drift(differences) and not request.check:
-        install = _plan_install(config, request, environ)
+        install = _install_plan(config, request, environ)
     run_doctor = bool(differences) if request.doctor is None else request.doctor
     return SyncPlan(
         config=config,
@@ -67,6 +67,17 @@ def plan_sync(
         run_doctor=run_doctor and not request.check,
         notes=_notes(config, environ),
     )
+
+
+def _install_plan(
+    config: SyncConfig, request: SyncRequest, environ: Mapping[str, str]
+) -> InstallPlan:
+    """From the fleet lock's entry for this host when the config names a lock, else resolved."""
+    if config.lock_file is None:
+        return plan_for(config, request, environ)
+    from torchsetup.sync.locking import entry_file
+
+    return plan_for(config, request, environ, from_lock=entry_file(config, request, environ))
 
 
 def _notes(config: SyncConfig, environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -86,19 +97,30 @@ def install_request(config: SyncConfig, request: SyncRequest) -> InstallRequest:
         python=config.python,
         index_url=request.index_url,
         find_links=request.find_links,
+        torch_index=request.torch_index,
         offline=request.offline,
         doctor=False,
     )
 
 
-def _plan_install(
-    config: SyncConfig, request: SyncRequest, environ: Mapping[str, str]
+def plan_for(
+    config: SyncConfig,
+    request: SyncRequest,
+    environ: Mapping[str, str],
+    *,
+    variant: str | None = None,
+    from_lock: Path | None = None,
 ) -> InstallPlan:
+    """install's plan for the config (another variant for `lock`, a lock entry for sync); its
+    usage errors are said of the config line they come from."""
     from torchsetup.install import plan_install
     from torchsetup.plan_build import pip_command
 
+    wanted = replace(install_request(config, request), from_lock=from_lock)
+    if variant is not None:
+        wanted = replace(wanted, variant=variant)
     try:
-        plan = plan_install(install_request(config, request), environ)
+        plan = plan_install(wanted, environ)
     except TorchsetupError as err:
         if err.exit_code != UsageError("").exit_code:
             raise
