@@ -91,6 +91,10 @@ def read_lock(path: Path) -> Lock:
     """Read and check a lock file; a bad one is a usage error."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
+        if "entries" in doc:  # a fleet lock (`torchsetup lock`): the entry this host needs
+            from torchsetup.sync.fleet import entry_for_host
+
+            return entry_for_host(path)
         if doc.get("format") != LOCK_FORMAT:
             raise ValueError(f"format {doc.get('format')!r}, expected {LOCK_FORMAT}")
         packages = tuple(LockedFile(**p) for p in doc["packages"])

@@ -205,3 +205,15 @@ def test_sync_with_a_lock_for_other_variants_is_exit_2(
     assert code == 2
     assert "has entries for cu130, but this host needs cpu" in out["errors"][0]["message"]
     assert not (project / ".venv").exists()
+
+
+def test_install_from_a_fleet_lock_takes_this_hosts_entry(
+    torch_index: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "torchsetup.toml").write_text(CONFIG)
+    assert _cli(capsys, project, "lock", "--torch-index", torch_index)[0] == 0
+    venv = tmp_path / "v"
+    args = ("install", "--from-lock", "torch.lock", "--venv", str(venv), "--no-doctor")
+    code, doc = _cli(capsys, project, *args)
+    assert code == 0, doc["errors"]
+    assert installed_packages(venv)["torch"] == "2.13.0+cpu"

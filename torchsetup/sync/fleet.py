@@ -25,7 +25,15 @@ from torchsetup.models import HostFacts
 from torchsetup.releases import ReleaseData
 from torchsetup.variants import auto_variant
 
-__all__ = ["FleetLock", "lock_variant", "pick_entry", "read_fleet", "write_fleet"]
+__all__ = [
+    "FleetLock",
+    "entry_for_host",
+    "local_copies",
+    "lock_variant",
+    "pick_entry",
+    "read_fleet",
+    "write_fleet",
+]
 
 FORMAT = "torchsetup-fleet-lock/1"
 
@@ -137,6 +145,17 @@ def pick_entry(
     if auto.fallback in by_variant:
         return by_variant[auto.fallback], auto.reason
     raise _no_entry(where, have, auto.fallback, auto.reason)
+
+
+def entry_for_host(path: Path) -> Lock:
+    """The entry of a fleet lock that this machine needs (for `install --from-lock FILE`)."""
+    import os
+
+    from torchsetup.host import detect_host
+    from torchsetup.releases import load_releases
+
+    fleet = read_fleet(path)
+    return pick_entry(fleet, detect_host(dict(os.environ)), load_releases(), where=str(path))[0]
 
 
 def _runnable_gpu(variants: tuple[str, ...], release: Any, host: HostFacts) -> str | None:
