@@ -197,3 +197,19 @@ def test_unknown_torch_version_names_its_line(
     assert code == 2, err
     assert err.startswith(f"error: {proj / 'torchsetup.toml'}:3: unknown torch version 9.9")
     assert _files(proj) == ["torchsetup.toml"]
+
+
+def test_a_variant_that_cannot_run_here_names_its_line(
+    proj: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if Path("/proc/driver/nvidia/version").exists():
+        pytest.skip("this machine has an NVIDIA driver: cu130 may run here")
+    config = proj / "torchsetup.toml"
+    config.write_text('[torch]\nversion = "2.13.*"\nvariant = "cu130"\n')
+    code, _, err = _sync(capsys, proj, "--dry-run", "--offline")
+    assert code == 2
+    lines = err.splitlines()
+    assert lines[0].startswith(f"error: {config}:3: variant cu130 cannot run here (no NVIDIA")
+    assert lines[1] == f"hint: sed -i '3s/cu130/auto/' {config}"
+    assert _files(proj) == ["torchsetup.toml"]
+    assert _files(home) == []

@@ -18,7 +18,7 @@ from torchsetup.cli import run_cli
 from torchsetup.errors import UsageError
 from torchsetup.lock import Lock, LockedFile
 from torchsetup.releases import load_releases
-from torchsetup.sync.fleet import FleetLock, pick_entry, read_fleet, write_fleet
+from torchsetup.sync.fleet import FleetLock, pick_entry, read_fleet, variant_problem, write_fleet
 from torchsetup.venv import installed_packages
 
 CONFIG = """\
@@ -217,3 +217,25 @@ def test_install_from_a_fleet_lock_takes_this_hosts_entry(
     code, doc = _cli(capsys, project, *args)
     assert code == 0, doc["errors"]
     assert installed_packages(venv)["torch"] == "2.13.0+cpu"
+
+
+@pytest.mark.parametrize(
+    ("variant", "driver", "sms", "problem"),
+    [
+        ("cu130", None, (), "no NVIDIA driver detected"),
+        ("cu130", "550.54", ("8.0",), "cannot run the cu130 build"),
+        ("cu130", "580.65", ("9.0",), None),
+        ("rocm7.2", None, (), "no AMD GPU"),
+        ("cpu", None, (), None),
+    ],
+)
+def test_a_variant_runs_here_only_with_the_driver_and_gpus_it_needs(
+    variant: str, driver: str | None, sms: tuple[str, ...], problem: str | None
+) -> None:
+    host = make_host(driver=driver, sms=sms)
+    found = variant_problem(variant, host, load_releases(), "2.13")
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert problem in found

@@ -154,3 +154,19 @@ def test_failed_required_check_fails_sync_and_shows_in_check(
     assert {("doctor", f) for f in failed} <= {
         (d["kind"], d["subject"]) for d in doc["data"]["differences"]
     }
+
+
+def test_a_failed_sync_leaves_nothing_half_done_and_the_next_completes(
+    machine_pip: Path, project: Path, home: Path, sync: SyncRun
+) -> None:
+    config = project / "torchsetup.toml"
+    config.write_text(CONFIG.replace('["six"]', '["six", "no-such-dist-anywhere"]'))
+    code, doc, _ = sync("--no-doctor")
+    assert code == 1
+    assert "failed" in doc["errors"][0]["message"]
+    assert not (project / ".venv").exists()  # the venv this run created is gone
+    assert not (home / ".bashrc").exists()  # env blocks come after the install
+    config.write_text(CONFIG)
+    code, doc, _ = sync("--no-doctor")
+    assert code == 0, doc["errors"]
+    assert installed_packages(project / ".venv")["torch"] == "2.13.0+cpu"

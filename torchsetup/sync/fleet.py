@@ -158,6 +158,25 @@ def entry_for_host(path: Path) -> Lock:
     return pick_entry(fleet, detect_host(dict(os.environ)), load_releases(), where=str(path))[0]
 
 
+def variant_problem(variant: str, host: HostFacts, data: ReleaseData, torch: str) -> str | None:
+    """Why `variant` cannot run on this host (None when it can): sync converges *this* machine."""
+    if variant in ("auto", "cpu"):
+        return None
+    if variant == "mps":
+        return None if host.os.system == "Darwin" else "MPS builds run on macOS only"
+    if variant.startswith("rocm"):
+        return None if host.rocm.gfx_archs else "no AMD GPU (ROCm gfx target) detected"
+    releases = data.matching(torch) if torch and torch[0].isdigit() else data.newest_first
+    if not releases:
+        return None  # an unknown version is reported by install itself
+    if host.nvidia.driver_version is None:
+        return "no NVIDIA driver detected"
+    if _runnable_gpu((variant,), releases[0], host) is None:
+        gpus = ", ".join(f"sm_{g.compute_capability}" for g in host.nvidia.gpus) or "no GPU"
+        return f"driver {host.nvidia.driver_version} / {gpus} cannot run the {variant} build"
+    return None
+
+
 def _runnable_gpu(variants: tuple[str, ...], release: Any, host: HostFacts) -> str | None:
     driver = host.nvidia.driver_version
     if driver is None:

@@ -73,11 +73,28 @@ def _install_plan(
     config: SyncConfig, request: SyncRequest, environ: Mapping[str, str]
 ) -> InstallPlan:
     """From the fleet lock's entry for this host when the config names a lock, else resolved."""
+    _check_variant_runs(config, environ)
     if config.lock_file is None:
         return plan_for(config, request, environ)
     from torchsetup.sync.locking import entry_file
 
     return plan_for(config, request, environ, from_lock=entry_file(config, request, environ))
+
+
+def _check_variant_runs(config: SyncConfig, environ: Mapping[str, str]) -> None:
+    if config.variant in ("auto", "cpu"):
+        return
+    from torchsetup.host import detect_host
+    from torchsetup.releases import load_releases
+    from torchsetup.sync.fleet import variant_problem
+
+    why = variant_problem(config.variant, detect_host(environ), load_releases(), config.torch or "")
+    if why:
+        line = config.lines.get("torch.variant", 1)
+        raise UsageError(
+            f"{config.where('torch.variant')}: variant {config.variant} cannot run here ({why})",
+            hint=f"sed -i '{line}s/{config.variant}/auto/' {shlex.quote(str(config.path))}",
+        )
 
 
 def _notes(config: SyncConfig, environ: Mapping[str, str]) -> tuple[str, ...]:
