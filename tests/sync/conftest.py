@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.install_helpers import shared_caches  # noqa: F401 - autouse fixture
+from tests.test_install import machine_pip  # noqa: F401 - the same pip sources as install's tests
 from torchsetup.cli import run_cli
 
 LOCAL_TORCH = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
@@ -18,18 +19,6 @@ needs_local_torch = pytest.mark.skipif(
 )
 
 SyncRun = Callable[..., tuple[int, dict, str]]  # type: ignore[type-arg]
-
-
-@pytest.fixture
-def machine_pip(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """This machine's pip setup, in the temp HOME: find-links /opt/wheels + the file:// mirror."""
-    conf = home / ".config" / "pip" / "pip.conf"
-    conf.parent.mkdir(parents=True)
-    conf.write_text(
-        "[global]\nfind-links = /opt/wheels\nextra-index-url = file:///opt/pypi/simple\n"
-    )
-    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
-    return conf
 
 
 @pytest.fixture

@@ -170,14 +170,19 @@ def test_pyz_install_dry_run_plans_pip_in_a_virtualenv(system_python: Path, pyz:
     assert "uv is not importable" in installer["reason"]
 
 
-def test_pyz_runs_on_python39(pyz: Path) -> None:
-    """The vendored set is resolved for 3.9, the oldest supported Python."""
+def test_pyz_runs_on_python39(pyz: Path, tmp_path: Path) -> None:
+    """The vendored set is resolved for 3.9, the oldest supported Python (tomli reads TOML)."""
     pythons = sorted(PYENV.glob("3.9.*/bin/python3.9"))
     if not pythons:
         pytest.skip("no pyenv Python 3.9 on this machine")
-    done = _run(pythons[-1], pyz, "install", "--help")
-    assert done.returncode == 0, done.stderr
-    assert "--torch" in done.stdout
+    for command in ("install", "sync", "lock", "download"):
+        done = _run(pythons[-1], pyz, command, "--help")
+        assert done.returncode == 0, (command, done.stderr)
+    config = tmp_path / "torchsetup.toml"
+    config.write_text('[torch]\nvarient = "cpu"\n')
+    done = _run(pythons[-1], pyz, "sync", "--check", "--config", str(config))
+    assert done.returncode == 2
+    assert "did you mean variant?" in done.stderr
 
 
 def test_pyz_on_python36_says_it_needs_39(pyz: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from torchsetup.cli.common import JSON_HELP, wants_json
+from torchsetup.cli.sync import FindLinks, IndexUrl, Offline, TorchIndex
 
 __all__ = ["register"]
 
@@ -38,14 +39,10 @@ def lock(
     output: Annotated[
         Optional[Path], typer.Option(metavar="FILE", help="Default: [lock] file, or torch.lock.")
     ] = None,
-    find_links: Annotated[
-        Optional[list[str]], typer.Option(metavar="DIR", help="Folder or page of wheels.")
-    ] = None,
-    index_url: Annotated[Optional[str], typer.Option(metavar="URL", help="Base index.")] = None,
-    torch_index: Annotated[
-        Optional[str], typer.Option(metavar="URL", help="Mirror of download.pytorch.org/whl.")
-    ] = None,
-    offline: Annotated[bool, typer.Option(help="No network: folders and file:// only.")] = False,
+    find_links: FindLinks = None,
+    index_url: IndexUrl = None,
+    torch_index: TorchIndex = None,
+    offline: Offline = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Write one lock with the exact files and sha256 for every variant of the fleet."""

@@ -13,7 +13,17 @@ from torchsetup.cli.common import JSON_HELP, wants_json
 if TYPE_CHECKING:
     from torchsetup.sync import SyncRequest
 
-__all__ = ["register"]
+__all__ = ["FindLinks", "IndexUrl", "Offline", "TorchIndex", "register"]
+
+# The wheel sources, as `sync` and `lock` both take them.
+FindLinks = Annotated[
+    Optional[list[str]], typer.Option(metavar="DIR", help="Folder or page of wheels (repeatable).")
+]
+IndexUrl = Annotated[Optional[str], typer.Option(metavar="URL", help="Base index (a mirror).")]
+TorchIndex = Annotated[
+    Optional[str], typer.Option(metavar="URL", help="Mirror of download.pytorch.org/whl.")
+]
+Offline = Annotated[bool, typer.Option(help="No network: folders and file:// only.")]
 
 _EPILOG = """Examples:
 
@@ -49,17 +59,10 @@ def sync(
             "--doctor/--no-doctor", help="Run the doctor always / never (default: after a change)."
         ),
     ] = None,
-    find_links: Annotated[
-        Optional[list[str]],
-        typer.Option(metavar="DIR", help="Folder or page of wheels (repeatable)."),
-    ] = None,
-    index_url: Annotated[
-        Optional[str], typer.Option(metavar="URL", help="Base index (a mirror).")
-    ] = None,
-    torch_index: Annotated[
-        Optional[str], typer.Option(metavar="URL", help="Mirror of download.pytorch.org/whl.")
-    ] = None,
-    offline: Annotated[bool, typer.Option(help="No network: folders and file:// only.")] = False,
+    find_links: FindLinks = None,
+    index_url: IndexUrl = None,
+    torch_index: TorchIndex = None,
+    offline: Offline = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Make this machine match torchsetup.toml: venv, torch, packages, env blocks, doctor."""
