@@ -9,7 +9,7 @@ from typing import NoReturn
 import typer
 
 from torchsetup import __version__
-from torchsetup.cli import build, cluster, doctor, env, host, install, venv
+from torchsetup.cli import build, cluster, doctor, env, host, install, lock, sync, venv
 from torchsetup.cli.boundary import run_guarded
 from torchsetup.cli.common import GlobalOptions
 
@@ -47,7 +47,7 @@ def _root(
     ctx.obj = GlobalOptions(json=json_output)
 
 
-for _module in (install, build, env, venv, doctor, cluster, host):
+for _module in (install, build, env, venv, doctor, cluster, host, sync, lock):
     _module.register(app)
 
 

@@ -9,6 +9,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import unquote
 
 from packaging import tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -55,8 +56,8 @@ def _best_wheel(wheels: list[dict[str, Any]], python: tuple[int, int]) -> dict[s
         priority.setdefault(tag, base + i)
     ranked = []
     for wheel in wheels:
-        name = (
-            wheel.get("name") or str(wheel.get("url") or wheel.get("path", "")).rsplit("/", 1)[-1]
+        name = wheel.get("name") or unquote(  # PyTorch's indexes write + as %2B in URLs
+            str(wheel.get("url") or wheel.get("path", "")).rsplit("/", 1)[-1]
         )
         try:
             wheel_tags = parse_wheel_filename(name)[3]
@@ -95,6 +96,10 @@ def read_lock(path: Path) -> Lock:
     doc = _load(path, where)
     if not isinstance(doc, dict):
         _bad(where, f"expected a JSON object with {', '.join(_TOP)}; found {_kind(doc)}")
+    if "entries" in doc:  # a fleet lock (`torchsetup lock`): the entry this host needs
+        from torchsetup.sync.fleet import entry_for_host
+
+        return entry_for_host(path)
     if doc.get("format") != LOCK_FORMAT:
         _bad(where, f"key 'format' is {doc.get('format')!r}, expected {LOCK_FORMAT}")
     python, torch, variant = (_text(doc, key, where) for key in ("python", "torch", "variant"))
