@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-# The session venvs (torch 2.13 CPU, torch 1.9.0) for every folder that needs one, built once.
-pytest_plugins = ["tests.helpers.venvs"]
+# Shared fixtures: the session venvs (torch 2.13 CPU, torch 1.9.0, built once) and pip configs.
+pytest_plugins = ["tests.helpers.venvs", "tests.helpers.pipconf"]
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
-from tests.sync.conftest import needs_local_torch
+from tests.helpers.sync import needs_local_torch
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP = re.compile(r"^    - (?:id: (?P<id>\w+)|uses: (?P<uses>\S+))$")

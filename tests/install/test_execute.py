@@ -22,18 +22,6 @@ needs_local_torch = pytest.mark.skipif(
 
 
 @pytest.fixture
-def machine_pip(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """This machine's pip setup, in the temp HOME: find-links /opt/wheels + the file:// mirror."""
-    conf = home / ".config" / "pip" / "pip.conf"
-    conf.parent.mkdir(parents=True)
-    conf.write_text(
-        "[global]\nfind-links = /opt/wheels\nextra-index-url = file:///opt/pypi/simple\n"
-    )
-    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
-    return conf
-
-
-@pytest.fixture
 def isolated_pip(monkeypatch: pytest.MonkeyPatch) -> None:
     """No pip configuration at all: only the sources a test passes."""
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
-from tests.test_install import machine_pip  # noqa: F401 - the same pip sources as install's tests
+from tests.helpers.sync import SyncRun
 from torchsetup.cli import run_cli
-
-LOCAL_TORCH = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
-needs_local_torch = pytest.mark.skipif(
-    not LOCAL_TORCH.exists(), reason=f"{LOCAL_TORCH} (the machine's local CPU wheel) is missing"
-)
-
-SyncRun = Callable[..., tuple[int, dict, str]]  # type: ignore[type-arg]
 
 
 @pytest.fixture

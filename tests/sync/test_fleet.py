@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.install import make_host
+from tests.helpers.sync import SyncRun
 from tests.helpers.wheels import make_wheel, serve, write_simple_index
-from tests.sync.conftest import SyncRun
 from torchsetup.cli import run_cli
 from torchsetup.errors import UsageError
 from torchsetup.install.lock import Lock, LockedFile

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.sync import SyncRun, needs_local_torch
 from tests.helpers.wheels import make_wheel
-from tests.sync.conftest import SyncRun, needs_local_torch
 from torchsetup.install.backends import uv_bin
 from torchsetup.venv import installed_packages, venv_python
 
