@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
+from tests.helpers.shells import parse_github_env
 from tests.helpers.sync import needs_local_torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ def test_the_action_syncs_the_runner_and_puts_the_venv_on_path(tmp_path: Path) -
     assert outputs["sync"]["venv"] == str(venv)
     assert (venv / "bin" / "python").exists()
     assert files["GITHUB_PATH"].read_text() == f"{venv}/bin\n"
-    assert f"VIRTUAL_ENV={venv}\n" in files["GITHUB_ENV"].read_text()
+    assert parse_github_env(files["GITHUB_ENV"].read_text())["VIRTUAL_ENV"] == str(venv)
 
 
 def _value(match: re.Match[str], inputs: dict[str, str], outputs: dict[str, dict[str, str]]) -> str:

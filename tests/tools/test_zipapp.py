@@ -115,7 +115,7 @@ def test_build_refuses_a_wheel_whose_hash_differs_from_the_pin(tmp_path: Path) -
 def test_pyz_holds_no_binary_and_no_bytecode(pyz: Path) -> None:
     names = zipfile.ZipFile(pyz).namelist()
     assert "__main__.py" in names
-    assert "payload/torchsetup/probe/main.py" in names
+    assert "payload/torchsetup/envcheck/probe/main.py" in names
     assert not [n for n in names if n.endswith((".so", ".pyc")) or "/uv/" in n]
 
 

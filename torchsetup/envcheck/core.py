@@ -52,11 +52,16 @@ def list_checks() -> tuple[CheckSpec, ...]:
     return tuple(c.spec for c in CHECKS)
 
 
+#: Groups that answer a question most users do not ask: run by `--check GROUP` only.
+OPT_IN_GROUPS = frozenset({"ext"})
+
+
 def select_checks(ids: Sequence[str], core_only: bool = False) -> tuple[Check, ...]:
-    """Checks named by id or dotted prefix ('gpu', 'torch.autograd'); all (or core) if none."""
+    """Checks named by id or dotted prefix ('gpu', 'torch.autograd'); all but the opt-in groups
+    (or the core set) if none."""
     pool = [c for c in CHECKS if c.spec.core or not core_only]
-    if not ids:
-        return tuple(pool)
+    if not ids:  # an opt-in group (ext: can this venv build extensions?) runs only when named
+        return tuple(c for c in pool if c.spec.group not in OPT_IN_GROUPS)
     chosen: list[Check] = []
     for wanted in ids:
         found = [c for c in pool if c.spec.id == wanted or c.spec.id.startswith(wanted + ".")]
