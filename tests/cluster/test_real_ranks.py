@@ -188,7 +188,9 @@ def test_a_rank_that_hangs_becomes_a_verdict_within_the_timeout(cluster: Cluster
     assert run.seconds < 22  # --timeout plus the CLI's own start
     found = run.check("cluster.ranks")
     assert found["summary"].endswith("hung until the deadline (killed) during bandwidth")
-    assert run.check("cluster.cleanup")["summary"].endswith(f"(pid {stopped[0]})")
+    # runner's timeout kill ends the whole tree (process group and run tag), so no rank is left
+    # for reap() to find: the hung rank is named in cluster.ranks, and nothing outlived the run
+    assert run.check("cluster.cleanup")["status"] == "ok"
     assert leftovers() == []
 
 

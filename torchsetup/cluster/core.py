@@ -46,6 +46,7 @@ from torchsetup.cluster.results import (
     exit_codes,
     rank_infos,
     read_outputs,
+    silent_pids,
 )
 from torchsetup.cluster.verdict import (
     agree_checks,
@@ -168,7 +169,8 @@ def _judge(
 ) -> ClusterReport:
     codes = exit_codes(run.stdout + "\n" + run.stderr)
     expected = world if plan.me == 0 or outputs.world_size else 0
-    ranks = rank_infos(expected, outputs, codes, leftover)
+    hung = [*leftover, *(silent_pids(outputs) if run.timed_out is not None else ())]
+    ranks = rank_infos(expected, outputs, codes, hung)
     rows = bandwidth_rows(outputs, world)
     found = [*before, *agree_checks(outputs)]
     found.append(launch_check(plan, outputs, world, run.tail, run.timed_out is not None))

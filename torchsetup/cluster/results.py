@@ -102,10 +102,24 @@ def rank_state(
     if "orphaned" in kinds:
         return f"ended when torchrun went away{during}"
     pid = int(begin.get("pid", -1))
+    code = codes.get(pid)
+    if code is not None:
+        return _ended(code) + during
     if pid in hung:
         return f"hung until the deadline (killed){during}"
-    code = codes.get(pid)
-    return (_ended(code) if code is not None else "stopped without reporting") + during
+    return "stopped without reporting" + during
+
+
+def silent_pids(outputs: Outputs) -> list[int]:
+    """Pids of the ranks that began and never ended: when the launch timed out, runner's kill of
+    the whole tree (process group and run tag) is what ended them, so they hung."""
+    found = []
+    for stream in outputs.events.values():
+        kinds = {e.get("ev") for e in stream}
+        begin = next((e for e in stream if e.get("ev") == "begin"), None)
+        if begin is not None and not kinds & {"end", "deadline", "orphaned"}:
+            found.append(int(begin.get("pid", -1)))
+    return found
 
 
 def rank_infos(
