@@ -94,7 +94,11 @@ def test_numpy2_with_torch_before_23_fails_with_numpy_below_2() -> None:
             {"name": "pip", "version": "24.0"},
         ]
     }
-    ctx = context(static__dists=dists, torch__import={"version": "2.1.2"})
+    ctx = context(
+        static__dists=dists,
+        static__torch_spec={"spec": {"origin": f"{SITE}/torch/__init__.py"}, "candidates": []},
+        torch__import={"version": "2.1.2"},
+    )
     result = verdict("install.numpy", ctx)
     assert result.status is Status.FAIL
     assert result.fix is not None
@@ -108,7 +112,9 @@ def test_two_torch_distributions_fail() -> None:
             {"name": "torch", "version": "2.9.0", "location": SITE},
         ]
     }
-    result = verdict("install.torch_distributions", context(static__dists=dists))
+    spec = {"spec": {"origin": f"{SITE}/torch/__init__.py"}, "candidates": []}
+    ctx = context(static__dists=dists, static__torch_spec=spec)
+    result = verdict("install.torch_distributions", ctx)
     assert result.status is Status.FAIL
     assert result.details == ("torch 2.13.0 in /home/u/.local/lib", f"torch 2.9.0 in {SITE}")
 
@@ -120,7 +126,8 @@ def test_unmet_requirement_fails_like_pip_check() -> None:
             {"name": "sympy", "version": "1.12"},
         ]
     }
-    result = verdict("install.dependencies", context(static__dists=dists))
+    ctx = context(static__dists=dists, static__python={"version": "3.11.7"})
+    result = verdict("install.dependencies", ctx)
     assert result.status is Status.FAIL
     assert result.summary == (
         "1 unmet requirement(s): torch 2.13.0 requires sympy>=1.13.3, but 1.12 is installed"

@@ -137,9 +137,10 @@ def _serialization(ctx: Context) -> Verdict:
 SEED_CHECKS: tuple[Check, ...] = (
     Check(
         CheckSpec("torch.import", _TITLES["torch.import"], "seed", True),
-        ("static.torch_spec", "torch.import"),
+        ("torch.import",),
         import_verdict,
-        raw=True,
+        handles=("torch.import",),
+        optional=("static.torch_spec",),
     ),
     _compare("torch.tensor.dtypes"),
     _compare("torch.tensor.ops"),
