@@ -151,3 +151,19 @@ def test_cpu_matmul_far_below_a_real_core_warns() -> None:
     result = verdict("perf.cpu_matmul", ctx)
     assert result.status is Status.WARN
     assert result.summary.endswith("about 10× below what this should do")
+
+
+def test_optimizer_summary_names_the_parameter_and_the_falling_loss() -> None:
+    data = {
+        "sgd_1_step": 0.6,
+        "sgd_100_steps": 3.0,
+        "sgd_losses": [9.0, 1.8e-18],
+        "adam_w": 3.0,
+        "adam_losses": [9.0, 2.1e-9],
+    }
+    result = verdict("torch.optim.convergence", context(torch__optim__convergence=data))
+    assert result.status is Status.OK
+    assert result.summary == (
+        "minimising (w-3)² from w=0: SGD w = 0.6000 after 1 step, 3.000000 after 100"
+        " (loss 9 → 1.8e-18); Adam loss 9 → 2.1e-09"
+    )

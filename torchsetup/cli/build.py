@@ -15,12 +15,10 @@ _REPO = "https://github.com/pytorch/pytorch"
 
 _EPILOG = """Examples:
 
+\b
   torchsetup build --ref v1.9.0 --venv ~/venvs/torch19 --dry-run
-
   torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --no-cuda --jobs 4
-
   torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --cuda --arch-list "7.0;8.0"
-
   torchsetup --json build --ref v1.9.0 --dry-run | jq .data.env
 """
 
@@ -31,20 +29,25 @@ def register(app: typer.Typer) -> None:
 
 
 # Typer reads options from the annotations; as module-level aliases they keep build() short.
-Source = Annotated[Optional[Path], typer.Option(help="A PyTorch checkout to build.")]
-Ref = Annotated[Optional[str], typer.Option(help="Clone (or update to) this tag: v1.9.0.")]
-Repo = Annotated[str, typer.Option(help="The repository --ref clones.")]
+Source = Annotated[Optional[Path], typer.Option(metavar="DIR", help="A PyTorch checkout to build.")]
+Ref = Annotated[
+    Optional[str], typer.Option(metavar="TAG", help="Clone (or update to) this tag: v1.9.0.")
+]
+Repo = Annotated[str, typer.Option(metavar="URL", help="The repository --ref clones.")]
 Venv = Annotated[
-    Optional[Path], typer.Option(help="An existing venv to build with and install into.")
+    Optional[Path],
+    typer.Option(metavar="DIR", help="An existing venv to build with and install into."),
 ]
 Cuda = Annotated[
     Optional[bool], typer.Option("--cuda/--no-cuda", help="Default: if nvcc and a GPU exist.")
 ]
 ArchList = Annotated[
-    Optional[str], typer.Option(help='TORCH_CUDA_ARCH_LIST ("7.0;8.0"); default: the GPUs.')
+    Optional[str],
+    typer.Option(metavar="LIST", help='TORCH_CUDA_ARCH_LIST ("7.0;8.0"); default: the GPUs.'),
 ]
 Jobs = Annotated[
-    Optional[int], typer.Option(help="Compile jobs; default: from cores and free memory.")
+    Optional[int],
+    typer.Option(metavar="N", help="Compile jobs; default: from cores and free memory."),
 ]
 Ccache = Annotated[
     Optional[bool], typer.Option("--ccache/--no-ccache", help="Default: if ccache exists.")
