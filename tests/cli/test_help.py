@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import click
 import pytest
 import typer
 
+from tests.helpers.terminal import torchsetup
 from torchsetup.cli import app
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _commands() -> list[tuple[str, ...]]:
@@ -32,17 +27,9 @@ def _commands() -> list[tuple[str, ...]]:
 
 
 def _help(*words: str) -> str:
-    env = {**os.environ, "COLUMNS": "80", "TERMINAL_WIDTH": "80"}
-    done = subprocess.run(
-        [sys.executable, "-m", "torchsetup", *words, "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout
+    done = torchsetup(*words, "--help", env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode()
 
 
 @pytest.mark.parametrize("words", _commands(), ids=lambda w: " ".join(w) or "torchsetup")

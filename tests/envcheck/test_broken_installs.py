@@ -20,6 +20,12 @@ def _check(python: Path, check_id: str) -> CheckResult:
     return next(r for r in report.results if r.id == check_id)
 
 
+def _with_package(venv: Path, name: str, version: str, requires: str) -> Path:
+    dist = {"Version": version, "Requires-Dist": requires}
+    fake_package(site_packages(venv), name, f"__version__ = {version!r}\n", dist)
+    return venv
+
+
 def test_a_second_torch_distribution_fails_naming_both(
     torch_venv: Path, make_venv: MakeVenv
 ) -> None:
@@ -37,9 +43,7 @@ def test_a_second_torch_distribution_fails_naming_both(
 
 
 def test_an_unmet_requirement_fails_like_pip_check(torch_venv: Path, make_venv: MakeVenv) -> None:
-    venv = make_venv(link_to=torch_venv)
-    dist = {"Version": "1.0", "Requires-Dist": "sympy (>=99)"}
-    fake_package(site_packages(venv), "needsympy", "", dist)
+    venv = _with_package(make_venv(link_to=torch_venv), "needsympy", "1.0", "sympy (>=99)")
     result = _check(python_of(venv), "install.dependencies")
     assert result.status is Status.FAIL
     assert result.summary.startswith("1 unmet requirement(s): needsympy 1.0 requires sympy>=99,")
@@ -47,8 +51,7 @@ def test_an_unmet_requirement_fails_like_pip_check(torch_venv: Path, make_venv: 
 
 def test_a_companion_built_for_another_variant_fails(torch_venv: Path, make_venv: MakeVenv) -> None:
     venv = make_venv(link_to=torch_venv)
-    dist = {"Version": "0.28.0+cu126", "Requires-Dist": "torch (==2.13.0)"}
-    fake_package(site_packages(venv), "torchvision", "__version__ = '0.28.0+cu126'\n", dist)
+    _with_package(venv, "torchvision", "0.28.0+cu126", "torch (==2.13.0)")
     result = _check(python_of(venv), "install.companions")
     assert result.status is Status.FAIL
     assert result.summary == "torchvision 0.28.0+cu126 is a +cu126 build, torch 2.13.0+cpu is +cpu"

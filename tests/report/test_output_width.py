@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.helpers.terminal import torchsetup
 from torchsetup.envcheck import CheckResult, DoctorReport, Fix, Status
 from torchsetup.report.doctor import render_doctor
 from torchsetup.report.terminal import SafeConsole
 
-ROOT = Path(__file__).resolve().parents[2]
 LONG = "/home/someone/projects/a-rather-long-project-name/.venvs/torch-2.13.0-cpu-py311/bin/python"
 
 
@@ -29,16 +26,8 @@ def test_fix_command_is_not_wrapped_at_80_columns() -> None:
 
 
 def test_piped_table_at_80_columns_has_no_trailing_spaces() -> None:
-    env = {**os.environ, "COLUMNS": "80"}
-    done = subprocess.run(
-        [sys.executable, "-m", "torchsetup", "doctor", "--list-checks"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    lines = done.stdout.splitlines()
+    done = torchsetup("doctor", "--list-checks", env={"COLUMNS": "80"})  # stdout is a pipe
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode().splitlines()
     assert len(lines) > 31
     assert [line for line in lines if line != line.rstrip()] == []
