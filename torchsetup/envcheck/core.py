@@ -44,7 +44,7 @@ __all__ = [
 _LAST = ("perf.cpu_matmul", "torch.autograd.custom_function", "torch.optim.convergence")
 _SHARED = ("torch.import", "gpu.cuda")  # read by many checks; timed under their own ids
 _GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia/version", "/dev/kfd")
-_NODES_SHOWN = ", ".join(_GPU_NODES)
+_NO_GPU = "not run: no GPU on this machine (no /dev/nvidia0, /dev/nvidiactl or /dev/kfd)"
 
 
 def list_checks() -> tuple[CheckSpec, ...]:
@@ -182,7 +182,7 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
         host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
     for task in (t for c in checks for t in (*c.tasks, *c.optional) if t not in facts):
         # only the GPU group is ever left out: say why, so its checks skip naming it
-        facts[task] = TaskOutcome(task, skipped=f"not run: no GPU device node ({_NODES_SHOWN})")
+        facts[task] = TaskOutcome(task, skipped=_NO_GPU)
     if facts and not any(outcome.ok for outcome in facts.values()):
         # nothing ran at all: is it even a Python 3? (other failures: the checks say)
         _refuse_old_python(describe("requested", request.python))
