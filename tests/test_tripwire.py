@@ -27,6 +27,8 @@ def test_writing_under_real_home_is_stopped() -> None:
 def test_reading_under_real_home_is_allowed() -> None:
     # pyenv's interpreters live under the real home; reading there must stay possible.
     os.close(os.open(REAL_HOME, os.O_RDONLY))
+    assert sorted(os.listdir(REAL_HOME)) == sorted(p.name for p in REAL_HOME.iterdir())
+    assert _violations == []  # reads are not recorded: the teardown would fail the test
 
 
 def test_symlink_pointing_into_real_home_is_allowed(tmp_path: Path) -> None:

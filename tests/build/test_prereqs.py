@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -157,9 +158,10 @@ def _real(torch: str, python: Path, *, nvcc: str | None = None) -> dict[str, Che
 
 def test_real_tools_are_found_with_versions() -> None:
     tools = probe_tools(os.environ)
-    assert tools.cxx.name == "gcc"
-    assert tools.cxx.version
-    assert tools.cxx.version.startswith("12.")
+    if tools.cxx.name != "gcc":
+        pytest.skip(f"the C++ compiler here is {tools.cxx.name}, not gcc")
+    gcc = subprocess.run(["gcc", "-dumpfullversion"], capture_output=True, text=True, check=True)
+    assert tools.cxx.version == gcc.stdout.strip()
     assert tools.cmake.version
     assert tools.ninja.version
 
@@ -168,10 +170,14 @@ def test_real_gcc_12_is_too_new_for_cuda_builds_of_19() -> None:
     toolkit = detect_cuda_toolkit(os.environ)
     if toolkit.version is None:
         pytest.skip("no nvcc on this machine")
+    gcc = probe_tools(os.environ).cxx
+    major = int((gcc.version or "0").split(".")[0])
+    if gcc.name != "gcc" or major < 12:
+        pytest.skip(f"needs gcc 12 or newer, found {gcc.name} {gcc.version}")
     summary = _real("1.9.0", Path(sys.executable), nvcc=toolkit.version)[
         "cuda.host_compiler"
     ].summary
-    assert summary.startswith("gcc 12 is too new for CUDA 10.2/11.1 builds of 1.9.0")
+    assert summary.startswith(f"gcc {major} is too new for CUDA 10.2/11.1 builds of 1.9.0")
 
 
 @pytest.mark.parametrize(("torch", "status"), [("1.9.0", Status.FAIL), ("2.6.0", Status.OK)])

@@ -94,7 +94,9 @@ def test_fix_serialises_as_text_and_commands() -> None:
     from torchsetup.report import to_jsonable
 
     dists = {"dists": [{"name": "torch", "version": "2.13.0"}]}
-    result = verdict("install.numpy", context(static__dists=dists))
+    spec = {"spec": {"origin": "/v/torch/__init__.py"}, "candidates": []}
+    ctx = context(static__dists=dists, static__torch_spec=spec, install__numpy={"numpy": None})
+    result = verdict("install.numpy", ctx)
     assert set(to_jsonable(result)["fix"]) == {"text", "commands"}
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.envcheck import PYENV, fake_package, python_of
+from tests.helpers.envcheck import fake_package, python_of
 from tests.helpers.procs import alive
+from tests.helpers.pythons import found_python
 from torchsetup.envcheck.execute import run_groups
 
 MakeVenv = Callable[..., Path]
@@ -36,10 +37,9 @@ def test_missing_interpreter_fails_every_task(tmp_path: Path) -> None:
 
 
 def test_static_probe_runs_on_python36() -> None:
-    python36 = sorted(PYENV.glob("3.6.*/bin/python3.6"))
-    assert python36, "pyenv 3.6 is part of this machine's toolchain"
+    python36 = found_python("3.6").path
     tasks = ["static.python", "static.torch_spec", "static.dists", "static.host"]
-    facts = run_groups(python36[-1], [tasks], timeout_s=60, cwd=None)
+    facts = run_groups(python36, [tasks], timeout_s=60, cwd=None)
     assert [facts[t].ok for t in tasks] == [True] * 4
     assert facts["static.python"].data is not None
     assert facts["static.python"].data["version"].startswith("3.6.")

@@ -77,6 +77,7 @@ def test_cpu_only_wheel_on_a_gpu_machine_fails_with_the_cuda_install_command() -
     ctx = context(
         driver="580.65.06",
         gpus=(gpu("9.0", "NVIDIA H100"),),
+        static__host={"env": {}, "nvidia_dev": True},
         torch__import=TORCH_CPU,
         gpu__cuda=_cuda(archs=[]),
     )
@@ -105,7 +106,13 @@ def test_no_gpu_fails_under_require_gpu() -> None:
 
 def test_cuda_build_that_sees_no_gpu_fails_with_torchs_warning() -> None:
     cuda = {**_cuda(), "warnings": ["CUDA initialization: CUDA unknown error - this may be due"]}
-    ctx = context(driver="550.54.14", gpus=(gpu("8.6"),), torch__import=TORCH_CU128, gpu__cuda=cuda)
+    ctx = context(
+        driver="550.54.14",
+        gpus=(gpu("8.6"),),
+        static__host={"env": {}, "nvidia_dev": True},
+        torch__import=TORCH_CU128,
+        gpu__cuda=cuda,
+    )
     result = verdict("gpu.cuda_build", ctx)
     assert result.status is Status.FAIL
     assert result.fix is not None
@@ -204,3 +211,48 @@ def test_old_driver_whose_kernels_run_only_warns() -> None:
     result = verdict("gpu.driver", ctx)
     assert result.status is Status.WARN
     assert "yet kernels run" in result.summary
+
+
+def _matmul(tflops: float) -> dict[str, object]:
+    return {"devices": [{"index": 0, "dtype": "torch.bfloat16", "n": 4096, "tflops": tflops}]}
+
+
+def test_gpu_matmul_far_below_a_tensor_core_gpu_warns() -> None:
+    ctx = context(gpu__cuda=_cuda(device("9.0", "H100")), perf__gpu_matmul=_matmul(0.2))
+    result = verdict("perf.gpu_matmul", ctx)
+    assert result.status is Status.WARN
+    assert result.summary.endswith("below 1 TFLOP/s on GPU 0")
+
+
+def test_gpu_matmul_with_no_time_measured_fails() -> None:
+    ctx = context(gpu__cuda=_cuda(device("9.0", "H100")), perf__gpu_matmul=_matmul(float("inf")))
+    assert verdict("perf.gpu_matmul", ctx).status is Status.FAIL
+
+
+def test_fix_without_a_readable_compute_capability_says_it_cannot_tell() -> None:
+    ctx = context(
+        driver="550.54.14",
+        gpus=(gpu("", "NVIDIA H100"),),
+        static__host={"env": {}, "nvidia_dev": True},
+        torch__import=TORCH_CPU,
+        gpu__cuda=_cuda(archs=[]),
+    )
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.status is Status.FAIL
+    assert result.fix is not None
+    assert "compute capability could not be read" in result.fix.text
+    assert not any("cu126" in c or "--variant" in c for c in result.fix.commands)
+
+
+def test_fix_for_a_gpu_no_release_supports_names_the_arch_and_driver() -> None:
+    ctx = context(
+        driver="390.25",
+        gpus=(gpu("3.0", "GeForce GTX 680"),),
+        static__host={"env": {}, "nvidia_dev": True},
+        torch__import=TORCH_CPU,
+        gpu__cuda=_cuda(archs=[]),
+    )
+    result = verdict("gpu.cuda_build", ctx)
+    assert result.fix is not None
+    assert "runs sm_30 with driver 390.25" in result.fix.text
+    assert not any("--variant" in c for c in result.fix.commands)

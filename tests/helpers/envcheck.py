@@ -11,6 +11,7 @@ from torchsetup.envcheck.checks import CHECKS, Check, Context
 from torchsetup.envcheck.core import evaluate
 from torchsetup.envcheck.execute import TaskOutcome
 from torchsetup.envcheck.model import CheckResult
+from torchsetup.envcheck.schema import problems
 from torchsetup.host.model import Gpu, NvidiaInfo
 
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
@@ -41,7 +42,10 @@ def context(
     require_gpu: bool = False,
     **tasks: dict[str, Any],
 ) -> Context:
-    """A Context whose probe tasks returned `tasks` (names with '__' for '.')."""
+    """A Context whose probe tasks returned `tasks` (names with '__' for '.'), each of them
+    checked against the probe's schema: only keys and types the real probe emits."""
+    wrong = [p for n, d in tasks.items() for p in problems(n.replace("__", "."), d, partial=True)]
+    assert not wrong, f"scripted probe facts the probe never emits: {wrong}"
     facts = {
         name.replace("__", "."): TaskOutcome(name.replace("__", "."), data=data)
         for name, data in tasks.items()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from torchsetup.envcheck.probe.main import cpu_facts
 from torchsetup.host import system
 
 
@@ -22,9 +24,9 @@ def test_x86_isa_flags_and_model(tmp_path: Path) -> None:
 
 
 def test_cpu_without_avx_reports_none(tmp_path: Path) -> None:
-    cpu = system.detect_cpu(_tree(tmp_path, {"proc/cpuinfo": "flags\t: fpu sse sse2\n"}))
-    assert "avx" not in cpu.flags
-    assert "avx2" not in cpu.flags
+    cpuinfo = "flags\t: fpu sse sse2 sse4_2 f16c\n"
+    cpu = system.detect_cpu(_tree(tmp_path, {"proc/cpuinfo": cpuinfo}))
+    assert cpu.flags == ("sse4_2", "f16c")  # read, and without avx/avx2
 
 
 def test_arm_features_are_read(tmp_path: Path) -> None:
@@ -76,3 +78,17 @@ def test_bare_metal_has_no_container(tmp_path: Path) -> None:
     info = system.detect_os(_tree(tmp_path, {"proc/1/cgroup": "0::/init.scope\n"}), {})
     assert info.container is None
     assert info.wsl is False
+
+
+def test_cgroup_v1_quota_limits_usable_cores(tmp_path: Path) -> None:
+    files = {"sys/fs/cgroup/cpu/cpu.cfs_quota_us": "150000\n"}
+    files["sys/fs/cgroup/cpu/cpu.cfs_period_us"] = "100000\n"
+    cpu = system.detect_cpu(_tree(tmp_path, files))
+    assert cpu.usable_cores == min(2, len(os.sched_getaffinity(0)))
+
+
+def test_host_and_the_probe_count_the_same_usable_cores(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"sys/fs/cgroup/cpu.max": "100000 100000\n", "proc/cpuinfo": ""})
+    probe = cpu_facts(str(root))
+    assert probe["cgroup_cpus"] == 1
+    assert probe["usable_cpus"] == system.detect_cpu(root).usable_cores == 1

@@ -121,15 +121,27 @@ def test_tampered_wheel_is_refused_and_new_venv_removed(
 def test_failure_leaves_existing_venv_as_it_was(
     isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lock = _stand_in_lock(tmp_path, capsys)
-    before = installed_packages(tmp_path / "a")
-    make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body="x = 1\n")
-    code, _, _ = _install(
-        capsys, "--venv", str(tmp_path / "a"), "--from-lock", str(lock), "--no-doctor", "--offline"
-    )
-    assert code == 1
-    assert installed_packages(tmp_path / "a") == before
-    assert venv_python(tmp_path / "a").exists()
+    from torchsetup.install.execute import execute, plan_install
+    from torchsetup.install.model import InstallRequest
+
+    wh, venv = tmp_path / "wh", tmp_path / "a"
+    make_wheel(wh, "torch", "2.12.1+cpu")
+    make_wheel(wh, "torch", "2.13.0+cpu")
+    common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
+    assert _install(capsys, "--torch", "2.12.1", *common)[0] == 0
+    before = installed_packages(venv)
+    request = InstallRequest(torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True)
+
+    def interrupt_at_the_doctor(kind: str, text: str) -> None:
+        # torch 2.13.0 has replaced 2.12.1 by now: the failure comes after the venv changed
+        if kind == "step" and "doctor" in text:
+            assert installed_packages(venv)["torch"] == "2.13.0+cpu"
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        execute(plan_install(request), interrupt_at_the_doctor)
+    assert installed_packages(venv) == before
+    assert venv_python(venv).exists()
 
 
 def test_existing_venv_with_same_python_is_reused(

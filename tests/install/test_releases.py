@@ -38,8 +38,11 @@ def test_index_style_matches_era(release: Release) -> None:
 @pytest.mark.parametrize("release", DATA.releases, ids=IDS)
 def test_every_cuda_build_has_driver_and_archs(release: Release) -> None:
     for build in release.cuda:
-        assert build.min_driver >= Version("440")
-        assert build.sm, build.variant
+        assert build.min_driver == Version(
+            DATA.cuda_drivers[f"{build.cuda.major}.{build.cuda.minor}"]
+        )
+        assert build.sm == tuple(sorted(build.sm)), build.variant
+        assert Version("3.5") <= build.sm[0], build.variant
         assert cuda_version(build.variant) == build.cuda
 
 

@@ -15,14 +15,11 @@ _REPO = "https://github.com/pytorch/pytorch"
 
 _EPILOG = """Examples:
 
+\b
   torchsetup build --ref v1.9.0 --dry-run
-
   torchsetup build --ref v1.9.0 --venv ~/venvs/torch19 --dry-run
-
   torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --no-cuda --jobs 4
-
   torchsetup build --source ~/src/pytorch --venv ~/venvs/torch19 --cuda --arch-list "7.0;8.0"
-
   torchsetup --json build --ref v1.9.0 --dry-run | jq .data.env
 """
 
@@ -33,41 +30,52 @@ def register(app: typer.Typer) -> None:
 
 
 # Typer reads options from the annotations; as module-level aliases they keep build() short.
-Source = Annotated[Optional[Path], typer.Option(help="A PyTorch checkout to build.")]
-Ref = Annotated[Optional[str], typer.Option(help="Clone (or update to) this tag: v1.9.0.")]
-Repo = Annotated[str, typer.Option(help="The repository --ref clones.")]
+Source = Annotated[Optional[Path], typer.Option(metavar="DIR", help="A PyTorch checkout to build.")]
+Ref = Annotated[
+    Optional[str], typer.Option(metavar="TAG", help="Clone (or update to) this tag: v1.9.0.")
+]
+Repo = Annotated[str, typer.Option(metavar="URL", help="The repository --ref clones.")]
 Venv = Annotated[
     Optional[Path],
-    typer.Option(help="An existing venv to build with (default: one torchsetup makes)."),
+    typer.Option(
+        metavar="DIR", help="An existing venv to build with (default: one torchsetup makes)."
+    ),
 ]
 Cuda = Annotated[
     Optional[bool], typer.Option("--cuda/--no-cuda", help="Default: if nvcc and a GPU exist.")
 ]
 ArchList = Annotated[
-    Optional[str], typer.Option(help='TORCH_CUDA_ARCH_LIST ("7.0;8.0"); default: the GPUs.')
+    Optional[str],
+    typer.Option(metavar="LIST", help='TORCH_CUDA_ARCH_LIST ("7.0;8.0"); default: the GPUs.'),
 ]
 Jobs = Annotated[
-    Optional[int], typer.Option(help="Compile jobs; default: from cores and free memory.")
+    Optional[int],
+    typer.Option(metavar="N", help="Compile jobs; default: from cores and free memory."),
 ]
 Ccache = Annotated[
     Optional[bool], typer.Option("--ccache/--no-ccache", help="Default: if ccache exists.")
 ]
 Python = Annotated[
-    Optional[str], typer.Option(help="Python for the venv torchsetup makes: 3.9 or a path.")
+    Optional[str],
+    typer.Option(metavar="VER|PATH", help="Python for the venv torchsetup makes: 3.9 or a path."),
 ]
-Installer = Annotated[str, typer.Option(help="Installs the build dependencies: auto, uv or pip.")]
+Installer = Annotated[
+    str, typer.Option(metavar="auto|uv|pip", help="Installs the build dependencies.")
+]
 IndexUrl = Annotated[
-    Optional[str], typer.Option(help="Index for the build dependencies (default: pip's).")
+    Optional[str],
+    typer.Option(metavar="URL", help="Index for the build dependencies (default: pip's)."),
 ]
 FindLinks = Annotated[
-    Optional[list[str]], typer.Option(help="A folder (or page) of wheels; repeatable.")
+    Optional[list[str]],
+    typer.Option(metavar="DIR", help="A folder (or page) of wheels; repeatable."),
 ]
 Offline = Annotated[
     bool, typer.Option("--offline", help="No network: only --find-links and caches.")
 ]
 NoRemedy = Annotated[
     Optional[list[str]],
-    typer.Option(help="Turn a remedy off: onednn, cudahostcxx, arch; repeatable."),
+    typer.Option(metavar="NAME", help="Turn a remedy off: onednn, cudahostcxx, arch; repeatable."),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Debug build (-O0 -g).")]
 RelWithDebInfo = Annotated[bool, typer.Option("--relwithdebinfo", help="Optimised build with -g.")]

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import typer
+import typer.core
+import typer.main
 
 __all__ = ["JSON_HELP", "GlobalOptions", "wants_json"]
 
 JSON_HELP = "Print a JSON envelope on stdout (progress stays on stderr)."
+
+
+class _PlainArgument(typer.core.TyperArgument):
+    """A positional shown as its metavar, as click shows it: Typer 0.29 prints `{DIR}` in the
+    usage line and `DIR <path>` in the help, a third style beside the options' `--venv DIR`."""
+
+    def display_type(self, ctx: Any) -> str:
+        return ""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+setattr(typer.main, "TyperArgument", _PlainArgument)  # noqa: B010 (Typer builds arguments there)
 
 
 @dataclass

@@ -19,12 +19,10 @@ __all__ = ["register"]
 
 _EPILOG = """Examples:
 
+\b
   torchsetup doctor                                # the active venv, or this Python
-
   torchsetup doctor --venv ~/venvs/torch -v        # with details and durations
-
   torchsetup doctor --check gpu --require-gpu      # CI on a GPU runner
-
   torchsetup doctor --json | jq '.data.results[] | select(.status=="fail")'
 
 Exit status: 0 nothing failed, 1 a check failed (or warned, with --strict), 2 bad usage.

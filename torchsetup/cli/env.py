@@ -13,12 +13,10 @@ __all__ = ["register"]
 
 _EPILOG = """Examples:
 
+\b
   torchsetup env                          # what `torchsetup install` set up, into your shell
-
   torchsetup env --venv ~/venvs/torch --dry-run
-
   eval "$(torchsetup env --print --shell bash)"
-
   torchsetup env --remove --shell zsh
 """
 

@@ -10,8 +10,8 @@ __all__ = ["register"]
 
 _EPILOG = """Examples:
 
+\b
   torchsetup host
-
   torchsetup --json host | jq .data.nvidia
 """
 

@@ -14,14 +14,11 @@ __all__ = ["register"]
 
 _EPILOG = """Examples:
 
+\b
   torchsetup install                      # newest torch that fits this host, into a new venv
-
   torchsetup install --torch 1.9.0 --python 3.7 --with torchvision
-
   torchsetup install --dry-run --json     # the plan and the reason for each choice
-
   torchsetup install --lock torch.lock ; torchsetup install --from-lock torch.lock --venv v2
-
   torchsetup install --offline --find-links /srv/wheels
 """
 
@@ -33,31 +30,51 @@ def register(app: typer.Typer) -> None:
 
 def install(
     ctx: typer.Context,
-    torch: Annotated[Optional[str], typer.Option(help="torch version (2.13.0, or 2.13).")] = None,
-    variant: Annotated[str, typer.Option(help="auto, cpu, cuXYZ (cu126) or rocmX.Y.")] = "auto",
+    torch: Annotated[
+        Optional[str], typer.Option(metavar="VER", help="torch version (2.13.0, or 2.13).")
+    ] = None,
+    variant: Annotated[
+        str, typer.Option(metavar="VARIANT", help="auto, cpu, cuXYZ (cu126) or rocmX.Y.")
+    ] = "auto",
     with_: Annotated[
-        Optional[str], typer.Option("--with", help="Companions: torchvision,torchaudio.")
+        Optional[str],
+        typer.Option("--with", metavar="PKGS", help="Companions: torchvision,torchaudio."),
     ] = None,
-    venv: Annotated[Optional[Path], typer.Option(help="Venv dir (default: one per build).")] = None,
+    venv: Annotated[
+        Optional[Path], typer.Option(metavar="DIR", help="Venv dir (default: one per build).")
+    ] = None,
     python: Annotated[
-        Optional[str], typer.Option(help="Python version (3.9) or interpreter path.")
+        Optional[str],
+        typer.Option(metavar="VER|PATH", help="Python version (3.9) or interpreter path."),
     ] = None,
-    installer: Annotated[str, typer.Option(help="auto, uv or pip.")] = "auto",
-    index_url: Annotated[Optional[str], typer.Option(help="Base index (a PyPI mirror).")] = None,
+    installer: Annotated[str, typer.Option(metavar="NAME", help="auto, uv or pip.")] = "auto",
+    index_url: Annotated[
+        Optional[str], typer.Option(metavar="URL", help="Base index (a PyPI mirror).")
+    ] = None,
     find_links: Annotated[
-        Optional[list[str]], typer.Option(help="Folder or page of wheels (repeatable).")
+        Optional[list[str]],
+        typer.Option(metavar="DIR|URL", help="Folder or page of wheels (repeatable)."),
     ] = None,
     torch_index: Annotated[
         Optional[str],
-        typer.Option(help="Mirror of https://download.pytorch.org/whl (cpu/, cu126/…)."),
+        typer.Option(
+            metavar="URL", help="Mirror of https://download.pytorch.org/whl (cpu/, cu126/…)."
+        ),
     ] = None,
-    offline: Annotated[bool, typer.Option(help="No network: folders and file:// only.")] = False,
-    lock: Annotated[Optional[Path], typer.Option(help="Write versions, URLs, sha256 here.")] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="No network: folders and file:// only.")
+    ] = False,
+    lock: Annotated[
+        Optional[Path], typer.Option(metavar="FILE", help="Write versions, URLs, sha256 here.")
+    ] = None,
     from_lock: Annotated[
-        Optional[Path], typer.Option(help="Reinstall exactly this lock, hash-checked.")
+        Optional[Path],
+        typer.Option(metavar="FILE", help="Reinstall exactly this lock, hash-checked."),
     ] = None,
-    dry_run: Annotated[bool, typer.Option(help="Show the plan and stop.")] = False,
-    no_doctor: Annotated[bool, typer.Option(help="Skip the doctor's checks afterwards.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop.")] = False,
+    no_doctor: Annotated[
+        bool, typer.Option("--no-doctor", help="Skip the doctor's checks afterwards.")
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Install the right PyTorch for this machine into a virtualenv, and say why."""

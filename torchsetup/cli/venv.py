@@ -14,12 +14,10 @@ __all__ = ["register"]
 
 _EPILOG = """Examples:
 
+\b
   torchsetup venv create ~/venvs/t39 --python 3.9
-
   torchsetup venv list
-
   torchsetup venv info ~/venvs/t39
-
   torchsetup venv remove ~/venvs/t39
 """
 
@@ -37,8 +35,10 @@ def register(app: typer.Typer) -> None:
 @venv_app.command("create", epilog=_EPILOG)
 def create(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Directory of the new venv.")],
-    python: Annotated[Optional[str], typer.Option(help="3.9 or a path to an interpreter.")] = None,
+    path: Annotated[Path, typer.Argument(metavar="DIR", help="Directory of the new venv.")],
+    python: Annotated[
+        Optional[str], typer.Option(metavar="VER|PATH", help="3.9 or a path to an interpreter.")
+    ] = None,
     json_output: _Json = False,
 ) -> int:
     """Create a venv (virtualenv; uv where virtualenv cannot seed) and say how to activate it."""
@@ -67,7 +67,7 @@ def list_(ctx: typer.Context, json_output: _Json = False) -> int:
 @venv_app.command("info")
 def info(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A venv directory.")],
+    path: Annotated[Path, typer.Argument(metavar="DIR", help="A venv directory.")],
     json_output: _Json = False,
 ) -> int:
     """Show a venv's Python, torch and origin, read from its files."""
@@ -85,7 +85,7 @@ def info(
 @venv_app.command("remove")
 def remove(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A venv torchsetup created.")],
+    path: Annotated[Path, typer.Argument(metavar="DIR", help="A venv torchsetup created.")],
     json_output: _Json = False,
 ) -> int:
     """Delete a venv that torchsetup created (others are refused)."""

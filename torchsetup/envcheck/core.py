@@ -13,11 +13,10 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from torchsetup.envcheck.checks import CHECKS, Check, Context, Verdict
-from torchsetup.envcheck.checks.base import fail, skip
-from torchsetup.envcheck.checks.fixes import reinstall_torch
-from torchsetup.envcheck.checks.torch_import import failure_details
-from torchsetup.envcheck.execute import Facts, run_groups
+from torchsetup.envcheck.checks import CHECKS, Check, Context
+from torchsetup.envcheck.checks.base import fail
+from torchsetup.envcheck.checks.evidence import gate, refuse_unproven
+from torchsetup.envcheck.execute import Facts, TaskOutcome, run_groups
 from torchsetup.envcheck.model import (
     CheckResult,
     CheckSpec,
@@ -45,6 +44,7 @@ __all__ = [
 _LAST = ("perf.cpu_matmul", "torch.autograd.custom_function", "torch.optim.convergence")
 _SHARED = ("torch.import", "gpu.cuda")  # read by many checks; timed under their own ids
 _GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia/version", "/dev/kfd")
+_NO_GPU = "not run: no GPU on this machine (no /dev/nvidia0, /dev/nvidiactl or /dev/kfd)"
 
 
 def list_checks() -> tuple[CheckSpec, ...]:
@@ -153,7 +153,7 @@ def _group_of(task: str) -> str:
 def _plan_groups(checks: Sequence[Check], gpu_present: bool) -> list[list[str]]:
     tasks: list[str] = ["static.dists"]  # cheap, and names the installed torch for the header
     for check in checks:
-        tasks += [t for t in check.tasks if t not in tasks]
+        tasks += [t for t in (*check.tasks, *check.optional) if t not in tasks]
     groups: dict[str, list[str]] = {"static": [], "torch": [], "gpu": []}
     for task in tasks:
         groups[_group_of(task)].append(task)
@@ -185,6 +185,9 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
         nvidia = pool.submit(detect_nvidia, Path("/"), dict(os.environ)) if probe_host else None
         facts = run_groups(request.python, groups, timeout_s=request.timeout_s, cwd=request.cwd)
         host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
+    for task in (t for c in checks for t in (*c.tasks, *c.optional) if t not in facts):
+        # only the GPU group is ever left out: say why, so its checks skip naming it
+        facts[task] = TaskOutcome(task, skipped=_NO_GPU)
     if facts and not any(outcome.ok for outcome in facts.values()):
         # nothing ran at all: is it even a Python 3? (other failures: the checks say)
         _refuse_old_python(describe("requested", request.python))
@@ -217,7 +220,8 @@ def _dist_version(facts: Facts) -> str | None:
 def evaluate(check: Check, ctx: Context) -> CheckResult:
     """One check's verdict; a failed probe task or a bug in the verdict becomes a FAIL."""
     try:
-        verdict = (None if check.raw else _gate(check, ctx)) or check.verdict(ctx)
+        verdict = gate(check, ctx, skipping=check.handles) or check.verdict(ctx)
+        verdict = refuse_unproven(check, ctx, verdict)
     except Exception as err:  # a bug in one verdict must not hide the other checks
         verdict = fail(
             f"the check itself failed: {type(err).__name__}: {err}",
@@ -240,25 +244,3 @@ def evaluate(check: Check, ctx: Context) -> CheckResult:
         fix=verdict.fix,
         duration_s=sum(o.duration_s for o in own if o is not None),
     )
-
-
-def _gate(check: Check, ctx: Context) -> Verdict | None:
-    for task in check.tasks:
-        outcome = ctx.outcome(task)
-        if outcome is None:
-            continue
-        if task == "torch.import" and not outcome.ok:
-            return skip("needs torch, which did not import (see torch.import)")
-        if outcome.skipped:
-            return skip(outcome.skipped)
-        if not outcome.ok:
-            fix = (
-                reinstall_torch(ctx)
-                if task.startswith("torch.")
-                else Fix(
-                    "re-run this check alone to see the whole error",
-                    (f"torchsetup doctor --check {check.spec.id} --verbose",),
-                )
-            )
-            return fail(f"{task}: {outcome.error}", *failure_details(outcome), fix=fix)
-    return None

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from torchsetup import runner
+from torchsetup.envcheck.probe.main import cpu_facts
 from torchsetup.errors import TorchsetupError
 from torchsetup.host.model import AppleInfo, CpuInfo, MemoryInfo, OsInfo
 
@@ -96,40 +97,14 @@ def _container(root: Path, env: Mapping[str, str]) -> str | None:
 
 def detect_cpu(root: Path) -> CpuInfo:
     """CPU model, logical and usable cores, and which ISA_FLAGS it has."""
-    text = _read(root / "proc/cpuinfo") or ""
-    model = None
-    flags: set[str] = set()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key = key.strip().lower()
-        if key in ("model name", "hardware", "cpu model") and model is None:
-            model = value.strip()
-        elif key in ("flags", "features"):
-            flags.update(value.split())
-    logical = os.cpu_count() or 1
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = logical
-    quota = _cgroup_cpu_quota(root)
-    if quota is not None:
-        usable = max(1, min(usable, quota))
+    # the probe's parser, so `host` and the doctor's env.threads count the same usable cores
+    facts = cpu_facts(str(root))  # type: ignore[no-untyped-call]  # the probe is untyped (3.6)
     return CpuInfo(
-        model=model or platform.processor() or None,
-        logical_cores=logical,
-        usable_cores=usable,
-        flags=tuple(f for f in ISA_FLAGS if f in flags),
+        model=facts["model"] or platform.processor() or None,
+        logical_cores=int(facts["cpu_count"] or 1),
+        usable_cores=int(facts["usable_cpus"]),
+        flags=tuple(f for f in ISA_FLAGS if f in facts["flags"]),
     )
-
-
-def _cgroup_cpu_quota(root: Path) -> int | None:
-    parts = (_read(root / "sys/fs/cgroup/cpu.max") or "").split()
-    if len(parts) != 2 or parts[0] == "max":
-        return None
-    try:
-        return max(1, -(-int(parts[0]) // int(parts[1])))  # ceil: 150000/100000 is 2 cores
-    except (ValueError, ZeroDivisionError):
-        return None
 
 
 def detect_memory(root: Path, cwd: Path) -> MemoryInfo:

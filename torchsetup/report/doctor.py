@@ -11,7 +11,7 @@ from rich.text import Text
 
 from torchsetup.envcheck.model import CheckResult, CheckSpec, DoctorReport, Status
 
-__all__ = ["render_check_list", "render_doctor"]
+__all__ = ["command_line", "render_check_list", "render_doctor"]
 
 _MARK = {
     Status.OK: ("✓", "green"),
@@ -54,13 +54,18 @@ def _check_lines(result: CheckResult, verbose: bool) -> list[Text]:
         out.append(
             Text.assemble(("    fix: ", style), result.fix.text, no_wrap=True, overflow="ignore")
         )
-        out += [_line(f"      $ {cmd}", "bold") for cmd in result.fix.commands]
+        out += [command_line(f"      $ {cmd}", "bold") for cmd in result.fix.commands]
     return out
 
 
 def _line(text: str, style: str) -> Text:
-    """A detail or command line."""
+    """A detail line."""
     return Text(text, style=style)
+
+
+def command_line(text: str, style: str = "") -> Text:
+    """A line holding a command: never wrapped, so it can be copied as printed."""
+    return Text(text, style=style, no_wrap=True, overflow="ignore")
 
 
 def render_doctor(
@@ -76,7 +81,7 @@ def render_doctor(
     "details" command printed in the header checks what this report checked.
     """
     torch = f"torch {report.torch_version}" if report.torch_version else "no torch found"
-    header = Text(f"Doctor summary for {report.python} ({torch})")
+    header = command_line(f"Doctor summary for {report.python} ({torch})")
     if not verbose:
         details = shlex.join(["torchsetup", "doctor", *again, "-v"])
         header.append(f" — details: {details}", style="dim")

@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from torchsetup.install.model import InstallPlan
+from torchsetup.report.doctor import command_line
 
 __all__ = ["render_plan", "render_result"]
 
@@ -22,7 +23,7 @@ def render_plan(plan: InstallPlan) -> RenderableType:
         parts.append(Text(f"  {'':<11}{choice.reason}", style="dim"))
     for note in plan.notes:
         parts.append(Text(f"note: {note}", style="yellow"))
-    parts.append(Text(f"same as: {plan.pip_command}", style="dim"))
+    parts.append(command_line(f"same as: {plan.pip_command}", "dim"))
     return Group(*parts)
 
 
@@ -44,6 +45,6 @@ def render_result(result: Any) -> RenderableType:
         lines.append(Text("the doctor found problems (see above)", style="bold red"))
     if result.lock_written:
         lines.append(Text(f"lock written: {result.lock_written}"))
-    lines.append(Text(f"activate:  {result.activate}"))
-    lines.append(Text(f"shell env: {result.env_command}"))
+    lines.append(command_line(f"activate:  {result.activate}"))
+    lines.append(command_line(f"shell env: {result.env_command}"))
     return Group(*lines)

@@ -70,16 +70,20 @@ class Context:
 
 @dataclass(frozen=True)
 class Check:
-    """A check: its spec, the probe tasks it reads, and its verdict function.
+    """A check: its spec, the probe tasks it needs (its evidence), and its verdict function.
 
-    With raw=False the runner answers for failed tasks (crash → FAIL, torch missing → SKIP)
-    before the verdict is called; raw=True verdicts read the outcomes themselves.
+    The runner answers for a needed task that lacks data (crash or timeout → FAIL, not run,
+    skipped or empty → SKIP naming it) before the verdict is called (checks/evidence.py),
+    except for the tasks in `handles`, whose failures the verdict diagnoses itself; an OK
+    verdict is refused while any needed task lacks data. `optional` tasks are run and read
+    when present but prove nothing.
     """
 
     spec: CheckSpec
     tasks: tuple[str, ...]
     verdict: Callable[[Context], Verdict]
-    raw: bool = False
+    handles: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
 
 
 def ok(summary: str, *details: str) -> Verdict:

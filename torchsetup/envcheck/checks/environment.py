@@ -271,7 +271,6 @@ ENV_CHECKS: tuple[Check, ...] = (
         _spec("env.cpu_isa", "CPU instruction sets (AVX/AVX2)"),
         ("static.python", "static.host"),
         _isa_verdict,
-        raw=True,
     ),
     Check(
         _spec("env.threads", "Thread settings vs cores"),

@@ -17,6 +17,7 @@ from torchsetup.envcheck.model import CheckSpec, Fix
 __all__ = ["GPU_CHECKS", "install_fix"]
 
 _INDEX = "https://download.pytorch.org/whl"
+_PICK = "torchsetup install --dry-run"  # shows the build it picks for this host, and why
 
 
 def _has_nvidia(ctx: Context) -> bool:
@@ -37,12 +38,25 @@ def _devices(ctx: Context) -> list[dict[str, Any]]:
 
 def install_fix(ctx: Context, why: str) -> Fix:
     """Reinstall torch as the CUDA variant this driver and these GPUs can run: this torch
-    release's variant when one fits, else any variant (install then picks the torch)."""
-    cap, driver = _capability(ctx) or "8.0", ctx.nvidia.driver_version
+    release's variant when one fits, else any release's; or say what could not be told."""
+    cap, driver = _capability(ctx), ctx.nvidia.driver_version
+    if cap is None:
+        return Fix(
+            f"{why}; the GPUs' compute capability could not be read here, so the CUDA build"
+            " to install cannot be told: read it, then let install pick the build",
+            ("nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv", _PICK),
+        )
     version = (ctx.torch_version or "").split("+")[0]
     variant = variant_for(cap, driver, version or None)
     if variant is None:
-        version, variant = "", variant_for(cap, driver) or "cu126"
+        version, variant = "", variant_for(cap, driver)
+    sm = "sm_" + cap.replace(".", "")
+    if variant is None:
+        return Fix(
+            f"{why}; no CUDA build of any torch release torchsetup knows runs {sm} with driver"
+            f" {driver or '(unknown)'}: update the NVIDIA driver, then let install pick the build",
+            ("nvidia-smi", _PICK),
+        )
     pin = f"torch=={version}" if version else "torch"
     return Fix(
         f"{why}: install the {variant} build",
@@ -219,9 +233,9 @@ def _spec(check_id: str, title: str) -> CheckSpec:
 GPU_CHECKS: tuple[Check, ...] = (
     Check(
         _spec("gpu.driver", "NVIDIA driver new enough for torch's CUDA"),
-        ("static.host", "torch.import", "gpu.kernel"),
+        ("torch.import",),
         _driver_verdict,
-        raw=True,
+        optional=("static.host", "gpu.kernel"),
     ),
     Check(
         _spec("gpu.cuda_build", "torch build can use the GPU"),

@@ -3,6 +3,7 @@ performance figures (info only: a box 10× slower than it should be shows up her
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from torchsetup.envcheck.checks.base import Check, Context, Verdict, fail, lines, ok, skip, warn
@@ -12,6 +13,7 @@ from torchsetup.envcheck.model import CheckSpec, Fix
 __all__ = ["GPU_CHECKS", "PERF_CHECKS"]
 
 _SLOW_GFLOPS_PER_THREAD = 2.0
+_SLOW_TFLOPS = 1.0
 _DEBUG = Fix(
     "re-run the failing check with synchronous CUDA errors to see the call that fails",
     ("CUDA_LAUNCH_BLOCKING=1 torchsetup doctor --check gpu --verbose",),
@@ -112,13 +114,31 @@ def _gpu_perf(ctx: Context) -> Verdict:
     rows = _rows(ctx, "perf.gpu_matmul")
     if not rows:
         return skip("no CUDA GPU usable by torch")
-    return ok(
-        "; ".join(
-            f"GPU {r['index']}: {r['tflops']:.1f} TFLOP/s "
-            f"{str(r['dtype']).replace('torch.', '')} matmul ({r['n']}³)"
-            for r in rows
-        )
+    shown = "; ".join(
+        f"GPU {r['index']}: {float(r['tflops']):.1f} TFLOP/s "
+        f"{str(r['dtype']).replace('torch.', '')} matmul ({r['n']}³)"
+        for r in rows
     )
+    broken = [r for r in rows if not math.isfinite(float(r["tflops"])) or r["tflops"] <= 0]
+    if broken:
+        return fail(
+            f"GPU {broken[0]['index']}: the timed matmul gave {broken[0]['tflops']} TFLOP/s"
+            " (the timer or the device is broken)",
+            shown,
+            fix=_DEBUG,
+        )
+    slow = [r for r in rows if r["tflops"] < _SLOW_TFLOPS]
+    if slow:
+        # every tensor-core GPU (sm_70+) does tens of TFLOP/s here; below 1 the GPU is shared,
+        # throttled, in a low power state, or has no fast half-precision units (Pascal and older)
+        return warn(
+            f"{shown}: below {_SLOW_TFLOPS:g} TFLOP/s on GPU {slow[0]['index']}",
+            fix=Fix(
+                "look for other processes on the GPU, clocks or power limits",
+                ("nvidia-smi -q -d PERFORMANCE,CLOCK",),
+            ),
+        )
+    return ok(shown)
 
 
 def _spec(check_id: str, title: str, group: str = "gpu") -> CheckSpec:

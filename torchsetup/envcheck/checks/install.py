@@ -199,6 +199,14 @@ def _numpy_verdict(ctx: Context) -> Verdict:
                 (pip_install(ctx, "numpy<2"),),
             ),
         )
+    probe = ctx.outcome("install.numpy")
+    if probe is not None and probe.error:
+        return fail(
+            f"numpy {version} is installed, but the probe that uses it with torch failed:"
+            f" {probe.error}",
+            *probe.stderr_tail[-4:],
+            fix=Fix("reinstall numpy", (pip_install(ctx, "--force-reinstall", pin),)),
+        )
     runtime = ctx.data("install.numpy")
     if runtime.get("round_trip_error") or runtime.get("import_error"):
         error = runtime.get("round_trip_error") or runtime.get("import_error")
@@ -209,7 +217,11 @@ def _numpy_verdict(ctx: Context) -> Verdict:
         )
     if runtime.get("round_trip") == [0, 1, 2]:
         return ok(f"numpy {version}: torch.from_numpy(...).numpy() round trip works")
-    return ok(f"numpy {version} installed")
+    return fail(
+        f"numpy {version}: torch.from_numpy(np.arange(3)).numpy() gave"
+        f" {runtime.get('round_trip')!r}, not [0, 1, 2]",
+        fix=Fix("reinstall numpy", (pip_install(ctx, "--force-reinstall", pin),)),
+    )
 
 
 def _older_than(version: str | None, floor: str) -> bool:
@@ -230,7 +242,6 @@ INSTALL_CHECKS: tuple[Check, ...] = (
         _spec("install.torch_location", "Where torch is imported from"),
         ("static.python", "static.torch_spec", "static.host"),
         _location_verdict,
-        raw=True,
     ),
     Check(
         _spec("install.torch_distributions", "One torch distribution on sys.path"),
@@ -246,7 +257,7 @@ INSTALL_CHECKS: tuple[Check, ...] = (
         _spec("install.numpy", "numpy present and ABI-compatible"),
         ("static.dists", "static.torch_spec", "install.numpy"),
         _numpy_verdict,
-        raw=True,
+        handles=("install.numpy",),
     ),
     Check(
         _spec("install.dependencies", "No dependency conflicts (pip check)"),

@@ -50,7 +50,7 @@ def failure_details(outcome: TaskOutcome) -> tuple[str, ...]:
 def import_verdict(ctx: Context) -> Verdict:
     """torch imports, or the reason it does not, with the fix."""
     spec = ctx.outcome("static.torch_spec")
-    if spec is not None and spec.ok and not (spec.data or {}).get("spec"):
+    if spec is not None and spec.data and not spec.data.get("spec"):
         return fail(f"torch is not installed for {ctx.python}", fix=install_torch(ctx))
     outcome = ctx.outcome("torch.import")
     if outcome is None or outcome.skipped:

@@ -189,6 +189,49 @@ def static_dists():
     return {"dists": _dists_scan()}
 
 
+def cpu_facts(root):
+    """CPU model, flags, and the cores a process may use: its affinity, capped by the cgroup
+    CPU quota (v2 cpu.max, v1 cfs_quota/period; 150000/100000 is 2). The one rule for both
+    `torchsetup host` (host/system.py imports this) and the probe's env facts."""
+    model, flags = None, []
+    for line in (_read(os.path.join(root, "proc/cpuinfo")) or "").splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key in ("model name", "hardware", "cpu model") and model is None:
+            model = value.strip() or None
+        elif key in ("flags", "features"):
+            flags += [f for f in value.split() if f not in flags]
+    usable = os.cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        usable = len(os.sched_getaffinity(0))
+    quota = _cgroup_cpus(root)
+    if quota is not None:
+        usable = max(1, min(usable, quota))
+    return {
+        "model": model,
+        "flags": flags,
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": usable,
+        "cgroup_cpus": quota,
+    }
+
+
+def _cgroup_cpus(root):
+    v2 = (_read(os.path.join(root, "sys/fs/cgroup/cpu.max")) or "").split()
+    v1 = [
+        _read(os.path.join(root, "sys/fs/cgroup/cpu", n))
+        for n in ("cpu.cfs_quota_us", "cpu.cfs_period_us")
+    ]
+    pair = v2 if len(v2) == 2 else [(t or "").strip() for t in v1]
+    try:
+        quota, period = int(pair[0]), int(pair[1])
+    except (ValueError, IndexError):
+        return None  # "max", missing, or garbled: no quota
+    if quota <= 0 or period <= 0:
+        return None  # v1 says -1 for none
+    return max(1, -(-quota // period))  # ceil
+
+
 @task("static.host", needs_torch=False)
 def static_host():
     names = (
@@ -212,21 +255,14 @@ def static_host():
         shm = st.f_frsize * st.f_blocks
     except (OSError, AttributeError):
         pass
-    flags = []
-    cpuinfo = _read("/proc/cpuinfo") or ""
-    for line in cpuinfo.splitlines():
-        if line.startswith(("flags", "Features")):
-            flags = line.split(":", 1)[1].split()
-            break
-    usable = None
-    if hasattr(os, "sched_getaffinity"):
-        usable = len(os.sched_getaffinity(0))
+    cpus = cpu_facts("/")
     return {
         "env": dict((n, os.environ[n]) for n in names if n in os.environ),
         "shm_bytes": shm,
-        "cpu_flags": flags,
-        "cpu_count": os.cpu_count(),
-        "usable_cpus": usable,
+        "cpu_flags": cpus["flags"],
+        "cpu_count": cpus["cpu_count"],
+        "usable_cpus": cpus["usable_cpus"],
+        "cgroup_cpus": cpus["cgroup_cpus"],
         "nvidia_dev": os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"),
         "kfd_dev": os.path.exists("/dev/kfd"),
     }
