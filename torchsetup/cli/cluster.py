@@ -16,15 +16,12 @@ __all__ = ["register"]
 
 _EPILOG = """Examples:
 
+\b
   torchsetup cluster                                 # 2 CPU ranks here (or one per GPU)
-
   torchsetup cluster --venv ~/venvs/torch --nproc-per-node 4 --sizes 1K,1M,64M
-
   node0$ torchsetup cluster --nnodes 2 --node-rank 0 --rdzv-endpoint node0:29500
   node1$ torchsetup cluster --nnodes 2 --node-rank 1 --rdzv-endpoint node0:29500
-
   srun --ntasks-per-node 4 torchsetup cluster --venv ~/venvs/torch   # each task is one rank
-
   torchrun --nproc-per-node 2 --no-python torchsetup cluster         # each worker is one rank
 
 Exit status: 0 nothing failed, 1 a check failed, 2 bad usage.

@@ -14,12 +14,10 @@ __all__ = ["register"]
 
 _LOCK_EPILOG = """Examples:
 
+\b
   torchsetup lock                              # [lock] variants of ./torchsetup.toml
-
   torchsetup lock --variants cpu,cu130 --output torch.lock
-
   torchsetup download --lock torch.lock --dest /srv/wheels   # then, offline:
-
   torchsetup sync --offline --find-links /srv/wheels
 """
 

@@ -23,16 +23,14 @@ IndexUrl = Annotated[Optional[str], typer.Option(metavar="URL", help="Base index
 TorchIndex = Annotated[
     Optional[str], typer.Option(metavar="URL", help="Mirror of download.pytorch.org/whl.")
 ]
-Offline = Annotated[bool, typer.Option(help="No network: folders and file:// only.")]
+Offline = Annotated[bool, typer.Option("--offline", help="No network: folders and file:// only.")]
 
 _EPILOG = """Examples:
 
+\b
   torchsetup sync                         # converge to ./torchsetup.toml (or the nearest above)
-
   torchsetup sync --check                 # exit 1 and list each difference when drifted
-
   torchsetup sync --dry-run --json        # the differences and the install plan
-
   torchsetup sync --offline --find-links /srv/wheels
 
 Exit status: 0 in sync (or synced), 1 drifted (--check) or the doctor failed, 2 bad config.
