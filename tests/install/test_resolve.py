@@ -15,7 +15,7 @@ PYTORCH = "https://download.pytorch.org/whl"
     ("driver", "sms", "pythons", "torch", "want_torch", "want_variant"),
     [
         ("440.33", ("7.0",), ("3.11.7", "3.9.18"), "1.9.0", "1.9.0+cu102", "cu102"),
-        ("535.104.05", ("6.1",), ("3.11.7",), None, "2.15.0+cu126", "cu126"),
+        ("535.104.05", ("6.1",), ("3.11.7",), None, "2.14.1+cu126", "cu126"),
         ("580.65.06", ("9.0",), ("3.11.7",), "2.13.0", "2.13.0+cu130", "cu130"),
         ("580", ("9.0",), ("3.11.7",), "2.15.0", "2.15.0+cu132", "cu132"),
         ("580", ("9.0",), ("3.11.7",), None, "2.15.0+cu132", "cu132"),
@@ -24,7 +24,7 @@ PYTORCH = "https://download.pytorch.org/whl"
         (None, (), ("3.11.7",), None, "2.15.0+cpu", "cpu"),
         ("570.86", ("12.0",), ("3.11.7",), "2.7.1", "2.7.1+cu128", "cu128"),
         ("570.86", ("6.1",), ("3.11.7",), "2.8.0", "2.8.0+cu126", "cu126"),
-        ("580.65.06", ("6.1",), ("3.11.7",), None, "2.15.0+cu126", "cu126"),
+        ("580.65.06", ("6.1",), ("3.11.7",), None, "2.14.1+cu126", "cu126"),
         ("570.86", ("12.0",), ("3.11.7",), None, "2.11.0+cu128", "cu128"),
         ("580.65.06", ("12.0",), ("3.11.7",), None, "2.15.0+cu132", "cu132"),
         ("570.86", ("12.0",), ("3.11.7",), "2.6.0", "2.6.0+cpu", "cpu"),
@@ -141,9 +141,9 @@ def test_python_27_has_no_release() -> None:
         ("2.6.0", "0.21.0", "2.6.0"),
         ("2.10.0", "0.25.0", "2.10.0"),
         ("2.11.0", "0.26.0", "2.11.0"),
-        ("2.13.0", "0.28.0", "2.11.0"),
-        ("2.14.0", "0.29.0", "2.11.0"),
-        ("2.15.0", "0.29.2", "2.11.0"),
+        ("2.13.0", "0.28.0", "2.11.1"),
+        ("2.14.0", "0.29.0", "2.11.1"),
+        ("2.15.0", "0.29.2", "2.11.1"),
     ],
 )
 def test_companions_match_reference_pins(torch: str, vision: str, audio: str) -> None:
@@ -270,3 +270,44 @@ def test_aarch64_pypi_build_is_cpu_before_2_11() -> None:
     host = make_host(arch="aarch64")
     plan = resolve(InstallRequest(torch="2.10.0"), make_ctx(host, unreachable=(PYTORCH,)))
     assert (plan.torch, plan.offer.kind) == ("2.10.0", "pypi")
+
+
+@pytest.mark.parametrize(
+    ("torch", "want"), [("2.15.0+cu132", "2.15.0+cu132"), ("2.13.0+cpu", "2.13.0+cpu")]
+)
+def test_torch_with_local_tag_is_version_and_variant(torch: str, want: str) -> None:
+    host = make_host(driver="580.65.06", sms=("9.0",))
+    plan = resolve(InstallRequest(torch=torch), make_ctx(host))
+    assert (plan.torch, plan.variant) == (want, want.split("+")[1])
+
+
+def test_torch_local_tag_against_other_variant_is_refused() -> None:
+    with pytest.raises(UnknownChoice, match="names variant cu132") as err:
+        resolve(InstallRequest(torch="2.15.0+cu132", variant="cpu"), make_ctx(make_host()))
+    assert err.value.hint == "torchsetup install --torch 2.15.0 --variant cpu"
+
+
+def test_grace_hopper_aarch64_gets_a_cuda_build() -> None:
+    host = make_host(driver="580.65.06", sms=("9.0",), arch="aarch64")
+    plan = resolve(InstallRequest(), make_ctx(host))
+    assert (plan.torch, plan.offer.kind) == ("2.15.0+cu132", "pytorch")
+
+
+def test_volta_gets_cu128_of_2_10_when_driver_is_below_580() -> None:
+    host = make_host(driver="570.86", sms=("7.0",))
+    plan = resolve(InstallRequest(torch="2.10.0"), make_ctx(host))
+    assert plan.torch == "2.10.0+cu128"
+
+
+def test_pascal_has_no_2_15_gpu_build_and_says_which_is_newest() -> None:
+    host = make_host(driver="580.65.06", sms=("6.1",))
+    plan = resolve(InstallRequest(), make_ctx(host))
+    reasons = {c.what: c.reason for c in plan.choices}
+    assert plan.torch == "2.14.1+cu126"
+    assert "not 2.15.0" in reasons["torch"]
+
+
+def test_aarch64_python_range_excludes_cp311_for_1_13() -> None:
+    host = make_host(arch="aarch64", pythons=("3.11.7", "3.10.13"))
+    plan = resolve(InstallRequest(torch="1.13.1"), make_ctx(host))
+    assert plan.python_version == "3.10.13"

@@ -134,7 +134,7 @@ def find_offer(
     remote_ok = not where.offline or where.torch_base.startswith("file:")
     if not remote_ok:
         notes.append(f"{where.torch_base} is skipped (--offline)")
-    elif not where.platform.startswith("macos") and variant in release.variants:
+    elif not where.platform.startswith("macos") and variant in release.variants_for(where.platform):
         offer, why = pytorch_offer(release, variant, where.torch_base, facts, probe)
         if offer:
             pin = str(release.version) if variant == "mps" else f"{release.version}+{variant}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
@@ -40,6 +40,7 @@ class ResolveContext:
 
 def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     """Pick torch version, variant, interpreter, source, installer and venv for this host."""
+    request = split_local_version(request)
     _check_names(request, ctx.data)
     notes: list[str] = [*ctx.sources.notes, *_constraint_notes(request, ctx)]
     tried: list[str] = []
@@ -68,6 +69,19 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
         "no reachable source has a torch build for this host: " + "; ".join(notes),
         hint="torchsetup install --find-links DIR   (a folder of wheels), or --index-url URL",
     )
+
+
+def split_local_version(request: InstallRequest) -> InstallRequest:
+    """--torch 2.15.0+cu132 → --torch 2.15.0 --variant cu132 (a conflicting --variant errs)."""
+    if not request.torch or "+" not in request.torch:
+        return request
+    version, local = request.torch.split("+", 1)
+    if request.variant not in ("auto", local):
+        raise UnknownChoice(
+            f"--torch {request.torch} names variant {local} but --variant says {request.variant}",
+            hint=f"torchsetup install --torch {version} --variant {request.variant}",
+        )
+    return replace(request, torch=version, variant=local)
 
 
 def _cuda_only_note(cand: Candidate, where: Where, ctx: ResolveContext) -> list[str]:
@@ -161,11 +175,11 @@ def _releases(request: InstallRequest, ctx: ResolveContext) -> list[Release]:
                 hint=_nearest(ctx, constraint),
             )
         return allowed
-    python = _target_python(request, ctx)
+    python, plat = _target_python(request, ctx), platform_tag(ctx.host)
     fits = [
         r
         for r in data.newest_first
-        if r.python.contains(python, prereleases=True)
+        if r.python_for(plat).contains(python, prereleases=True)
         and platform_problem(r, ctx.host, data) is None
         and constraint.contains(r.version, prereleases=True)
     ]
@@ -181,7 +195,8 @@ def _interpreter(
     release: Release, request: InstallRequest, ctx: ResolveContext
 ) -> tuple[Interpreter | None, Version, str]:
     """The interpreter for this release: asked for, current, another installed one, or uv's."""
-    spec, rng = release.python, release.python_range()
+    plat = platform_tag(ctx.host)
+    spec, rng = release.python_for(plat), release.python_range(plat)
     asked = _asked_interpreters(request, ctx)
     if asked is not None:
         for py in asked:
@@ -192,9 +207,9 @@ def _interpreter(
             raise ResolveError(
                 f"torch {release.version} has no wheels for Python "
                 f"{wanted.major}.{wanted.minor} (it supports {rng})",
-                hint=f"torchsetup install --torch {release.version} --python {_top(release)}",
+                hint=f"torchsetup install --torch {release.version} --python {_top(release, plat)}",
             )
-        return _uv_python(release, wanted, request, "not installed; uv will install it")
+        return _uv_python(release, wanted, request, "not installed; uv will install it", plat)
     pythons = ctx.host.interpreters
     current = next((p for p in pythons if p.source == "current"), None)
     if current and spec.contains(current.version, prereleases=True):
@@ -208,15 +223,16 @@ def _interpreter(
     if fitting:
         best = fitting[0]
         return best, Version(best.version), f"torch {release.version} needs {rng}; {cur}"
-    return _uv_python(release, Version(_top(release)), request, f"{cur}; none installed fits")
+    top = Version(_top(release, plat))
+    return _uv_python(release, top, request, f"{cur}; none installed fits", plat)
 
 
 def _uv_python(
-    release: Release, version: Version, request: InstallRequest, why: str
+    release: Release, version: Version, request: InstallRequest, why: str, plat: str
 ) -> tuple[Interpreter | None, Version, str]:
     if request.offline:
         raise ResolveError(
-            f"torch {release.version} needs Python {release.python_range()} and none is "
+            f"torch {release.version} needs Python {release.python_range(plat)} and none is "
             "installed (and --offline forbids `uv python install`)",
             hint=f"uv python install {version.major}.{version.minor}",
         )
@@ -241,9 +257,9 @@ def _target_python(request: InstallRequest, ctx: ResolveContext) -> Version:
     return Version(current.version if current else "3.11")
 
 
-def _top(release: Release) -> str:
-    """The newest Python minor a release supports ('3.9' for 1.9.0)."""
-    high = next(Version(s.version) for s in release.python if s.operator == "<")
+def _top(release: Release, plat: str = "linux-x86_64") -> str:
+    """The newest Python minor a release supports there ('3.9' for 1.9.0)."""
+    high = next(Version(s.version) for s in release.python_for(plat) if s.operator == "<")
     return f"3.{high.minor - 1}"
 
 
