@@ -11,41 +11,12 @@ import pytest
 from packaging.version import Version
 
 from tests.helpers.install import make_host
+from tests.helpers.release_truth import truth_builds
 from torchsetup.install.releases import Release, cuda_version, load_releases
 from torchsetup.install.variants import platform_problem
 
 DATA = load_releases()
 IDS = [str(r.version) for r in DATA.releases]
-
-# release-truth.md §1, one range per line as the reference writes it ("+" = PTX of the last).
-_A37_70 = "3.7 5.0 6.0 7.0"
-_A37_86 = "3.7 5.0 6.0 7.0 7.5 8.0 8.6"
-_A37_90 = _A37_86 + " 9.0"
-_A50_90 = "5.0 6.0 7.0 7.5 8.0 8.6 9.0"
-_A70_120 = "7.0 7.5 8.0 8.6 9.0 10.0 12.0"
-_A75_120 = "7.5 8.0 8.6 9.0 10.0 12.0"
-TRUTH: list[tuple[str, str, dict[str, str]]] = [
-    ("1.9.0", "1.10.2", {"cu102": _A37_70, "cu111": _A37_86}),
-    ("1.11.0", "1.11.0", {"cu102": _A37_70, "cu113": _A37_86}),
-    ("1.12.0", "1.12.1", {"cu102": _A37_70, "cu113": _A37_86, "cu116": _A37_86}),
-    ("1.13.0", "1.13.1", {"cu116": _A37_86, "cu117": _A37_86}),
-    ("2.0.0", "2.0.1", {"cu117": _A37_86, "cu118": _A37_90}),
-    ("2.1.0", "2.3.1", {"cu118": _A37_90, "cu121": _A50_90}),
-    ("2.4.0", "2.5.1", {"cu118": _A37_90, "cu121": _A50_90, "cu124": _A50_90}),
-    ("2.6.0", "2.6.0", {"cu118": _A37_90, "cu124": _A50_90, "cu126": _A50_90}),
-    ("2.7.0", "2.7.1", {"cu118": _A37_90, "cu126": _A50_90, "cu128": _A75_120 + "+"}),
-    ("2.8.0", "2.8.0", {"cu126": _A50_90, "cu128": _A70_120, "cu129": _A70_120 + "+"}),
-    ("2.9.0", "2.10.0", {"cu126": _A50_90, "cu128": _A70_120, "cu130": _A75_120 + "+"}),
-    ("2.11.0", "2.11.0", {"cu126": _A50_90, "cu128": _A75_120, "cu130": _A75_120 + "+"}),
-    ("2.12.0", "2.14.1", {"cu126": _A50_90, "cu130": _A75_120 + "+", "cu132": _A75_120 + "+"}),
-    ("2.15.0", "2.15.0", {"cu130": _A75_120 + "+", "cu132": _A75_120 + "+"}),
-]
-
-
-def _truth(version: Version) -> dict[str, str]:
-    rows = [b for lo, hi, b in TRUTH if Version(lo) <= version <= Version(hi)]
-    assert len(rows) == 1, f"release-truth.md has no row for {version}"
-    return rows[0]
 
 
 @pytest.mark.parametrize("release", DATA.releases, ids=IDS)
@@ -55,7 +26,7 @@ def test_cuda_builds_and_archs_are_release_truth(release: Release) -> None:
         sms = " ".join(str(v) for v in build.sm)
         shipped[build.variant] = sms + ("+" if build.ptx == build.sm[-1] else "")
         assert build.ptx in (None, build.sm[-1])
-    assert shipped == _truth(release.version)
+    assert shipped == truth_builds(release.version)
 
 
 def test_releases_are_strictly_increasing() -> None:
