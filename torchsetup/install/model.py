@@ -58,6 +58,7 @@ class TorchBuild:
     filename: str
     url: str
     source: str  # where it was found: the folder or index URL
+    name: str = "torch"  # torch | torchvision | torchaudio
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class SourceFacts:
     torch_constraint: str = ""  # a specifier for torch from the user's constraint files
     uv_available: bool = True
     notes: tuple[str, ...] = ()
+    companions: tuple[TorchBuild, ...] = ()  # torchvision/torchaudio wheels in the user's sources
 
 
 @dataclass(frozen=True)
