@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -103,6 +104,15 @@ def _parse(url: str, content_type: str, body: str) -> tuple[IndexFile, ...]:
     return _from_html(url, body)
 
 
+def _wheel_metadata(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+            return wheel.read(name).decode("utf-8", "replace")
+    except (OSError, zipfile.BadZipFile, StopIteration):
+        return None
+
+
 def _page(
     url: str, entry: dict[str, Any], origin: str, age: float | None, why: str | None = None
 ) -> ProjectPage:
@@ -149,6 +159,25 @@ class IndexClient:
                 return _page(url, entry, "cache", age, why)
             return ProjectPage(url, (), "unreachable", None, why)
         return _page(url, fresh, "network", 0.0)
+
+    def metadata(self, url: str) -> str | None:
+        """A wheel's METADATA: PEP 658 `<url>.metadata` over HTTP (cached: files never change),
+        or read from the wheel itself for a local file; None when neither is available."""
+        parsed = urllib.parse.urlparse(url)
+        if parsed.scheme in ("", "file"):
+            return _wheel_metadata(Path(urllib.request.url2pathname(parsed.path)))
+        key = url + ".metadata"
+        entry = self._load(key)
+        if entry is None and not self.offline:
+            try:
+                self.requests += 1
+                with urllib.request.urlopen(key, timeout=_TIMEOUT_S) as reply:
+                    entry = {"type": "text/plain", "body": reply.read().decode("utf-8", "replace")}
+            except (urllib.error.URLError, OSError, ValueError):
+                return None
+            entry["fetched"] = time.time()
+            self._store(key, entry)
+        return str(entry["body"]) if entry else None
 
     def _local(self, url: str, path: Path) -> ProjectPage:
         if path.is_dir() and not (path / "index.html").exists():

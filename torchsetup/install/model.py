@@ -59,6 +59,7 @@ class TorchBuild:
     url: str
     source: str  # where it was found: the folder or index URL
     name: str = "torch"  # torch | torchvision | torchaudio
+    requires_torch: str = ""  # a companion's own Requires-Dist specifier for torch
 
 
 @dataclass(frozen=True)

@@ -110,12 +110,19 @@ def _companions(request: InstallRequest, cand: Candidate, found: Found) -> list[
     tagged = found.offer.kind == "pytorch" and release.index_style != "index-url"
     for name in request.with_packages:
         version = release.torchvision if name == "torchvision" else release.torchaudio
+        if version is None:
+            continue  # resolve refuses such a release before planning it
         tag = f"+{found.variant}" if tagged and name == "torchvision" else ""
         out.append(f"{name}=={version}{tag}")
     return out
 
 
 def _companion_reason(release: Release) -> str:
+    if release.arch_source.startswith("inferred"):
+        return (
+            f"torch {release.version} is newer than torchsetup's data: companions paired by "
+            "their own Requires-Dist in your sources"
+        )
     return (
         f"torch {release.version} pairs with torchvision {release.torchvision} and "
         f"torchaudio {release.torchaudio} (their wheels' Requires-Dist pins)"

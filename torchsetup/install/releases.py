@@ -39,6 +39,7 @@ class CudaBuild:
     ptx: Version | None
     min_driver: Version
     experimental: bool
+    inferred: bool = False  # arch list from the CUDA version's rule, not from a known build
 
     def runs_on(self, capability: Version) -> bool:
         """True when a cubin of the same major and ≤ minor, or PTX ≤ capability, is compiled in."""
@@ -61,8 +62,8 @@ class Release:
     cuda: tuple[CudaBuild, ...]  # Linux x86_64
     rocm: dict[str, tuple[str, ...]]  # rocm6.2 → gfx targets
     pypi_build: str
-    torchvision: Version
-    torchaudio: Version
+    torchvision: Version | None  # None: no source says which pairs (a discovered release)
+    torchaudio: Version | None
     pypi_mb: int | None
     arch_source: str = ""  # where the arch lists of these builds come from
     cuda_aarch64: tuple[CudaBuild, ...] = ()  # PyTorch's aarch64 (sbsa) CUDA builds

@@ -13,6 +13,7 @@ from packaging.version import InvalidVersion, Version
 from torchsetup.errors import ResolveError, TorchsetupError, UnknownChoice
 from torchsetup.host.interpreters import of_minor
 from torchsetup.host.model import HostFacts, Interpreter
+from torchsetup.install.discover import with_discovered
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, SourceFacts
 from torchsetup.install.offers import Found, Probe, Where, find_offer, user_builds
 from torchsetup.install.plan import Candidate, Setting, build_plan
@@ -41,6 +42,7 @@ class ResolveContext:
 def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     """Pick torch version, variant, interpreter, source, installer and venv for this host."""
     request = split_local_version(request)
+    ctx = replace(ctx, data=with_discovered(ctx.data, ctx.sources))
     _check_names(request, ctx.data)
     notes: list[str] = [*ctx.sources.notes, *_constraint_notes(request, ctx)]
     tried: list[str] = []
@@ -139,6 +141,14 @@ def _candidates(request: InstallRequest, ctx: ResolveContext) -> list[Candidate]
     gpu: list[Candidate] = []
     fallback: list[Candidate] = []
     for release in releases:
+        if missing := _unpaired(release, request):
+            if request.torch:
+                raise ResolveError(
+                    f"no {missing} in your sources declares torch {release.version} "
+                    "(Requires-Dist) and torchsetup's data does not know the pair",
+                    hint=f"torchsetup install --torch {release.version}",
+                )
+            continue
         interp, python, why_py = _interpreter(release, request, ctx)
         py = Choice("python", str(python), why_py)
         if request.variant != "auto":
@@ -158,6 +168,12 @@ def _candidates(request: InstallRequest, ctx: ResolveContext) -> list[Candidate]
         chosen = Choice("variant", auto.fallback, why)
         fallback.append(Candidate(release, auto.fallback, interp, python, (chosen, py)))
     return gpu + fallback
+
+
+def _unpaired(release: Release, request: InstallRequest) -> str | None:
+    """The first requested companion with no version known to pair with this release."""
+    pins = {"torchvision": release.torchvision, "torchaudio": release.torchaudio}
+    return next((n for n in request.with_packages if pins.get(n) is None), None)
 
 
 def _releases(request: InstallRequest, ctx: ResolveContext) -> list[Release]:

@@ -16,6 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from torchsetup.install.index import IndexClient, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, SourceFacts, TorchBuild
+from torchsetup.install.releases import load_releases
 
 __all__ = [
     "Prober",
@@ -177,12 +178,39 @@ def gather_sources(
     return SourceFacts(
         pip=pip,
         builds=tuple(b for b in builds if b.name == "torch"),
+        companions=_with_torch_pins([b for b in builds if b.name != "torch"], client),
         unreachable=unreachable,
         torch_constraint=_torch_constraint(pip.constraints),
         uv_available=_uv_available(),
         notes=tuple(notes),
-        companions=tuple(b for b in builds if b.name != "torch"),
     )
+
+
+def _with_torch_pins(builds: list[TorchBuild], client: IndexClient) -> tuple[TorchBuild, ...]:
+    """Companions newer than the shipped pairs get their Requires-Dist torch pin (one small
+    PEP 658 request each, cached); the known ones pair by the data already."""
+    data = load_releases()
+    known = {str(v) for r in data.releases for v in (r.torchvision, r.torchaudio) if v}
+    out = []
+    for build in builds:
+        if build.version.split("+")[0] not in known:
+            text = client.metadata(build.url) or ""
+            build = replace(build, requires_torch=_torch_requirement(text))
+        out.append(build)
+    return tuple(out)
+
+
+def _torch_requirement(metadata: str) -> str:
+    for line in metadata.splitlines():
+        if not line.lower().startswith("requires-dist:"):
+            continue
+        try:
+            req = Requirement(line.split(":", 1)[1].strip())
+        except InvalidRequirement:
+            continue
+        if req.name == "torch" and (req.marker is None or req.marker.evaluate({"extra": ""})):
+            return str(req.specifier)
+    return ""
 
 
 def _uv_available() -> bool:

@@ -104,6 +104,11 @@ def best_cuda(
     if not fitting:
         return None, f"torch {release.version}: no CUDA build fits ({'; '.join(why)})"
     best = max(fitting, key=lambda b: (not b.experimental, b.cuda))
+    if best.inferred:
+        why.append(
+            f"arch list inferred from the CUDA {best.cuda} rule (torch {release.version} is newer "
+            "than torchsetup's data); checked on the installed wheel"
+        )
     if best.experimental:
         why.append(f"{best.variant} is experimental in {release.version}")
     elif any(b.experimental and b.cuda > best.cuda for b in fitting):
