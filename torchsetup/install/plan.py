@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from torchsetup.errors import UsageError
 from torchsetup.host.model import Interpreter
-from torchsetup.install.backends import source_args
+from torchsetup.install.backends import source_args, uv_strategy
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, Offer, SourceFacts
 from torchsetup.install.offers import Found
 from torchsetup.install.releases import Release
@@ -68,6 +68,12 @@ def build_plan(
         Choice("companions", " ".join(requirements[1:]) or "none", _companion_reason(release)),
     )
     constraints = s.sources.pip.constraints
+    if installer == "uv" and uv_strategy(found.offer):
+        notes = (
+            *notes,
+            "uv gets --index-strategy unsafe-best-match: pip takes the best match across the "
+            "index URL and every extra-index-url, uv would stop at the first index listing torch",
+        )
     return InstallPlan(
         torch=found.torch,
         variant=found.variant,
