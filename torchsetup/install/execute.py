@@ -20,6 +20,7 @@ from torchsetup.host.detect import detect_host
 from torchsetup.host.interpreters import interpreter_at
 from torchsetup.host.model import Interpreter
 from torchsetup.install.backends import InstallCall, compile_argv, install_argv, uv_bin
+from torchsetup.install.for_host import load_host_file
 from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requirements_text, write_lock
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest
 from torchsetup.install.releases import load_releases
@@ -75,7 +76,7 @@ def plan_install(request: InstallRequest, env: Mapping[str, str] | None = None) 
         )
     requested = _requested_interpreter(request)
     data = load_releases()
-    host = detect_host(env)
+    host = load_host_file(request.for_host) if request.for_host else detect_host(env)
     sources = gather_sources(request, env, data.pypi)
     prober = Prober(offline=request.offline)
     ctx = ResolveContext(

@@ -36,6 +36,7 @@ class InstallRequest:
     from_lock: Path | None = None
     dry_run: bool = False
     doctor: bool = True
+    for_host: Path | None = None  # plan for the machine whose `host --json` this file holds
 
 
 @dataclass(frozen=True)

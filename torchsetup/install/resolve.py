@@ -45,6 +45,8 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     ctx = replace(ctx, data=with_discovered(ctx.data, ctx.sources))
     _check_names(request, ctx.data)
     notes: list[str] = [*ctx.sources.notes, *_constraint_notes(request, ctx)]
+    if request.for_host:
+        notes.insert(0, f"planned for the host described in {request.for_host}, not this one")
     tried: list[str] = []
     for cand in _candidates(request, ctx):
         where = Where(
