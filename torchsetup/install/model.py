@@ -119,3 +119,4 @@ class InstallPlan:
     from_lock: Path | None = None
     doctor: bool = True
     pip_command: str = ""
+    gpu_capabilities: tuple[str, ...] = ()  # every NVIDIA GPU's, checked on the installed wheel

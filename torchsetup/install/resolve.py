@@ -332,7 +332,9 @@ def _plan(
 ) -> InstallPlan:
     first = None if request.torch else _releases(request, ctx)[0].version
     setting = Setting(ctx.sources, ctx.venv_root, ctx.venv_python, first)
-    return build_plan(request, cand, found, notes, setting)
+    plan = build_plan(request, cand, found, notes, setting)
+    caps = tuple(g.compute_capability for g in ctx.host.nvidia.gpus if g.compute_capability)
+    return replace(plan, gpu_capabilities=caps)
 
 
 def parse_python_request(text: str) -> str | None:
