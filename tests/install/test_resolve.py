@@ -311,3 +311,64 @@ def test_aarch64_python_range_excludes_cp311_for_1_13() -> None:
     host = make_host(arch="aarch64", pythons=("3.11.7", "3.10.13"))
     plan = resolve(InstallRequest(torch="1.13.1"), make_ctx(host))
     assert plan.python_version == "3.10.13"
+
+
+def _run_hint(hint: str, ctx: object) -> None:
+    """Resolve what the hint says, as printed (flags --torch/--python/--variant)."""
+    words = hint.split()
+    assert words[:2] == ["torchsetup", "install"], hint
+    opts = dict(zip(words[2::2], words[3::2]))
+    request = InstallRequest(
+        torch=opts.get("--torch"),
+        python=opts.get("--python"),
+        variant=opts.get("--variant", "auto"),
+    )
+    resolve(request, ctx)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("python", ["3.15", "2.7"])
+def test_python_hint_respects_the_pip_constraint_and_works(python: str) -> None:
+    host = make_host(pythons=("3.11.7", "3.14.0", "2.7.18"))
+    ctx = make_ctx(host, make_sources(constraint="<=2.14.1"))
+    with pytest.raises(UnknownChoice) as err:
+        resolve(InstallRequest(python=python), ctx)
+    assert err.value.hint == "torchsetup install --python 3.14"
+    _run_hint(err.value.hint, ctx)
+
+
+def test_python_excluded_by_constraint_says_so() -> None:
+    ctx = make_ctx(make_host(), make_sources(constraint="<=2.14.1"))
+    with pytest.raises(UnknownChoice, match=r"constraint torch<=2\.14\.1 .* excludes 2\.15\.0"):
+        resolve(InstallRequest(python="3.15"), ctx)
+
+
+def test_torch_latest_is_the_newest_the_constraint_allows() -> None:
+    ctx = make_ctx(make_host(), make_sources(constraint="<=2.14.1"))
+    assert resolve(InstallRequest(torch="latest"), ctx).torch == "2.14.1+cpu"
+
+
+def test_unknown_version_hint_is_allowed_by_the_constraint() -> None:
+    ctx = make_ctx(make_host(), make_sources(constraint="<=2.14.1"))
+    with pytest.raises(UnknownChoice) as err:
+        resolve(InstallRequest(torch="9.9"), ctx)
+    assert err.value.hint == "torchsetup install --torch 2.14.1"
+    _run_hint(err.value.hint, ctx)
+
+
+def test_python_313_without_cpu_source_takes_pypis_build() -> None:
+    host = make_host(pythons=("3.11.7", "3.13.1"))
+    plan = resolve(InstallRequest(python="3.13"), make_ctx(host, unreachable=(PYTORCH,)))
+    assert (plan.torch, plan.offer.kind, plan.python_version) == ("2.15.0", "pypi", "3.13.1")
+    assert any("it runs on the CPU" in n for n in plan.notes)
+
+
+def test_from_lock_reasons_name_the_lock_not_options() -> None:
+    from pathlib import Path
+
+    request = InstallRequest(
+        torch="2.13.0", variant="cpu", python="3.11", from_lock=Path("/x/torch.lock")
+    )
+    plan = resolve(request, make_ctx(make_host()))
+    reasons = " ".join(c.reason for c in plan.choices)
+    assert "asked for with" not in reasons
+    assert reasons.count("from the lock /x/torch.lock") == 3

@@ -184,6 +184,8 @@ class IndexClient:
             files = tuple(IndexFile(f.name, f.resolve().as_uri()) for f in sorted(path.iterdir()))
             return ProjectPage(url, files, "network", 0.0)
         page = path / "index.html" if path.is_dir() else path
+        if not path.exists() and path.parent.is_dir() and url.endswith("/"):
+            return ProjectPage(url, (), "unreachable", None, "HTTP 404")  # index lacks project
         try:
             text = page.read_text(encoding="utf-8", errors="replace")
         except OSError as err:

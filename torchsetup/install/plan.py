@@ -103,6 +103,8 @@ def _variant_choice(choice: Choice, found: Found) -> Choice:
 
 
 def _torch_reason(request: InstallRequest, release: Release, first: Version | None) -> str:
+    if request.from_lock:
+        return f"from the lock {request.from_lock}"
     if request.torch:
         return f"asked for with --torch {request.torch}"
     if first is not None and first != release.version:

@@ -42,12 +42,15 @@ class ResolveContext:
 def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     """Pick torch version, variant, interpreter, source, installer and venv for this host."""
     request = split_local_version(request)
+    if request.torch == "latest":
+        request = replace(request, torch=None)  # the newest that fits is what unpinned picks
     ctx = replace(ctx, data=with_discovered(ctx.data, ctx.sources))
-    _check_names(request, ctx.data)
+    _check_names(request, ctx)
     notes: list[str] = [*ctx.sources.notes, *_constraint_notes(request, ctx)]
     if request.for_host:
         notes.insert(0, f"planned for the host described in {request.for_host}, not this one")
     tried: list[str] = []
+    last_resort: tuple[Candidate, Where] | None = None
     for cand in _candidates(request, ctx):
         where = Where(
             (request.torch_index or ctx.data.index_base).rstrip("/"),
@@ -60,6 +63,8 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
         notes.extend(n for n in why if n not in notes)
         if found is None and cand.variant == "cpu" and request.torch:
             found = _pypi_build_on_cpu(cand, where, ctx, notes)
+        elif found is None and cand.variant == "cpu" and last_resort is None:
+            last_resort = (cand, where)
         if found is not None:
             if tried:
                 shown = ", ".join(tried[:4]) + (" …" if len(tried) > 4 else "")
@@ -69,6 +74,8 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
         gpu_host = ctx.host.nvidia.driver_version or ctx.host.rocm.gfx_archs
         if cand.variant == "cpu" and not request.torch and not gpu_host:
             notes.extend(_cuda_only_note(cand, where, ctx))
+    if last_resort and (found := _pypi_build_on_cpu(*last_resort, ctx, notes)):
+        return _plan(request, last_resort[0], found, tuple(notes), ctx)
     raise TorchsetupError(
         "no reachable source has a torch build for this host: " + "; ".join(notes),
         hint="torchsetup install --find-links DIR   (a folder of wheels), or --index-url URL",
@@ -113,13 +120,14 @@ def _constraint_notes(request: InstallRequest, ctx: ResolveContext) -> list[str]
     return [f"your pip constraint torch{spec} ({origin}) excludes {names}"]
 
 
-def _check_names(request: InstallRequest, data: ReleaseData) -> None:
+def _check_names(request: InstallRequest, ctx: ResolveContext) -> None:
+    data = ctx.data
     if request.torch is not None and not data.matching(request.torch):
         newest = data.newest_first[0].version
         raise UnknownChoice(
             f"unknown torch version {request.torch} (torchsetup knows "
-            f"{data.releases[0].version} … {newest})",
-            hint=f"torchsetup install --torch {newest}",
+            f"{data.releases[0].version} … {newest}, and your sources list no other)",
+            hint=_nearest(ctx, SpecifierSet(ctx.sources.torch_constraint)),
         )
     known = {v for r in data.releases for v in r.variants} | {"auto", "mps"}
     if request.variant not in known:
@@ -158,7 +166,7 @@ def _candidates(request: InstallRequest, ctx: ResolveContext) -> list[Candidate]
                 if request.torch:
                     raise _no_variant(release, request.variant, ctx.data)
                 continue
-            asked = Choice("variant", request.variant, "asked for with --variant")
+            asked = Choice("variant", request.variant, _asked(request, "--variant"))
             fallback.append(Candidate(release, request.variant, interp, python, (asked, py)))
             continue
         auto = auto_variant(release, ctx.host)
@@ -170,6 +178,11 @@ def _candidates(request: InstallRequest, ctx: ResolveContext) -> list[Candidate]
         chosen = Choice("variant", auto.fallback, why)
         fallback.append(Candidate(release, auto.fallback, interp, python, (chosen, py)))
     return gpu + fallback
+
+
+def _asked(request: InstallRequest, option: str) -> str:
+    """Why a value was fixed: the user's option, or the lock it was read from."""
+    return f"from the lock {request.from_lock}" if request.from_lock else f"asked for with {option}"
 
 
 def _unpaired(release: Release, request: InstallRequest) -> str | None:
@@ -203,8 +216,9 @@ def _releases(request: InstallRequest, ctx: ResolveContext) -> list[Release]:
     ]
     if not fits:
         raise UnknownChoice(
-            f"no torch release has wheels for Python {python.major}.{python.minor} on this host",
-            hint=f"torchsetup install --python {_good_python(data)}",
+            f"no torch release has wheels for Python {python.major}.{python.minor} on this host"
+            + _excluded_by_constraint(python, plat, ctx),
+            hint=_good_python(ctx, constraint, python),
         )
     return fits
 
@@ -219,7 +233,7 @@ def _interpreter(
     if asked is not None:
         for py in asked:
             if spec.contains(py.version, prereleases=True):
-                return py, Version(py.version), f"asked for with --python ({py.path})"
+                return py, Version(py.version), f"{_asked(request, '--python')} ({py.path})"
         wanted = Version(asked[0].version if asked else str(request.python))
         if not spec.contains(wanted, prereleases=True):
             raise ResolveError(
@@ -281,8 +295,31 @@ def _top(release: Release, plat: str = "linux-x86_64") -> str:
     return f"3.{high.minor - 1}"
 
 
-def _good_python(data: ReleaseData) -> str:
-    return _top(data.newest_first[0])
+def _excluded_by_constraint(python: Version, plat: str, ctx: ResolveContext) -> str:
+    spec = SpecifierSet(ctx.sources.torch_constraint)
+    shut = [
+        r
+        for r in ctx.data.newest_first
+        if r.python_for(plat).contains(python, prereleases=True)
+        and not spec.contains(r.version, prereleases=True)
+    ]
+    if not shut:
+        return ""
+    origin = ctx.sources.pip.origin.get("constraint", "your pip configuration")
+    excluded = shut[0].version
+    return f" that your pip constraint torch{spec} ({origin}) allows (it excludes {excluded})"
+
+
+def _good_python(ctx: ResolveContext, constraint: SpecifierSet, asked: Version) -> str:
+    """A --python that works as printed: the newest Python of the newest allowed release."""
+    plat = platform_tag(ctx.host)
+    for release in ctx.data.newest_first:
+        ok = constraint.contains(release.version, prereleases=True)
+        if ok and platform_problem(release, ctx.host, ctx.data) is None:
+            top = _top(release, plat)
+            if Version(top) != Version(f"{asked.major}.{asked.minor}"):
+                return f"torchsetup install --python {top}"
+    return "torchsetup host    (see what this machine has)"
 
 
 def _nearest(ctx: ResolveContext, constraint: SpecifierSet) -> str:

@@ -172,7 +172,7 @@ def gather_sources(
         else:
             continue
         note = origin_note(replace(page, url=source))
-        if note and note not in notes:
+        if note and not any(n.startswith(f"{source} ") for n in notes):
             notes.append(note)
     notes += [n for p in pages.values() if p.origin == "cache" and (n := origin_note(p))]
     return SourceFacts(
