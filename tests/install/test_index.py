@@ -108,3 +108,12 @@ def test_pages_are_fetched_concurrently_and_all_answer(index: SimpleIndex, tmp_p
     pages = IndexClient(cache=tmp_path / "c").pages(urls)
     assert [pages[u].origin for u in urls] == ["network", "unreachable", "unreachable"]
     assert pages[urls[1]].error == "HTTP 404"
+
+
+def test_a_failure_is_remembered_for_a_minute_and_still_named(tmp_path: Path) -> None:
+    IndexClient(cache=tmp_path / "c").page(CLOSED)
+    again = IndexClient(cache=tmp_path / "c")
+    page = again.page(CLOSED)
+    assert (page.origin, again.requests) == ("unreachable", 0)
+    assert page.error
+    assert "refused" in page.error.lower()

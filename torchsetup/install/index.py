@@ -25,6 +25,7 @@ __all__ = ["IndexClient", "IndexFile", "ProjectPage", "cache_dir"]
 
 _TIMEOUT_S = 5.0
 _TTL_S = 600.0  # a warm cache answers without a request for ten minutes
+_RETRY_S = 60.0  # a source that did not answer is asked again after a minute, not every run
 _ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"  # noqa: E501
 
 
@@ -146,6 +147,10 @@ class IndexClient:
             return self._local(url, Path(urllib.request.url2pathname(parsed.path)))
         entry = self._load(url)
         age = time.time() - entry["fetched"] if entry else None
+        if entry and "failed" in entry:
+            if age is not None and age < _RETRY_S and not self.offline:
+                return ProjectPage(url, (), "unreachable", age, str(entry["failed"]))
+            entry, age = None, None  # a failure is remembered briefly, never as a page
         if entry and (self.offline or (age is not None and age < self.ttl_s)):
             return _page(url, entry, "cache", age)
         if self.offline:
@@ -157,6 +162,7 @@ class IndexClient:
             why = why or str(getattr(err, "reason", err))
             if entry:
                 return _page(url, entry, "cache", age, why)
+            self._store(url, {"failed": why, "fetched": time.time()})
             return ProjectPage(url, (), "unreachable", None, why)
         return _page(url, fresh, "network", 0.0)
 
