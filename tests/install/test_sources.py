@@ -126,3 +126,36 @@ def test_user_index_builds_are_found_over_http(home: Path, torch_index: str) -> 
     assert [b.version for b in ctx.sources.builds] == ["2.13.0+cu126"]
     plan = resolve(request, ctx)
     assert (plan.torch, plan.offer.kind) == ("2.13.0+cu126", "user")
+
+
+@pytest.fixture
+def thin_mirror(tmp_path: Path) -> Iterator[str]:
+    """A PyTorch mirror whose cu130 page lacks 2.13.0, with no cu132 at all, and whose cu126 page
+    has 2.14.0 but not 2.14.1 (a build that the data expects, gone from the index)."""
+    built = tmp_path / "built"
+    pages = {
+        "cu130": ["2.12.1+cu130"],
+        "cu126": ["2.13.0+cu126", "2.14.0+cu126"],
+        "cpu": ["2.13.0+cpu"],
+    }
+    for variant, versions in pages.items():
+        wheels = [make_wheel(built / v, "torch", v) for v in versions]
+        write_simple_index(tmp_path / "whl" / variant, wheels)
+    with serve(tmp_path) as url:
+        yield f"{url}/whl"
+
+
+def test_mirror_lacking_the_best_variant_serves_the_next(home: Path, thin_mirror: str) -> None:
+    request = InstallRequest(torch="2.13.0", torch_index=thin_mirror)
+    env = _env(home, PIP_CONFIG_FILE="/dev/null", PIP_NO_INDEX="1")  # PyPI's cu130 build is off
+    plan = resolve(request, _ctx(request, env, driver="580.65.06", sms=("9.0",)))
+    assert plan.torch == "2.13.0+cu126"
+    assert any(f"{thin_mirror}/cu130/torch/ lists no torch 2.13.0+cu130" in n for n in plan.notes)
+
+
+def test_build_gone_from_the_index_is_not_planned(home: Path, thin_mirror: str) -> None:
+    request = InstallRequest(torch_index=thin_mirror)
+    env = _env(home, PIP_CONFIG_FILE="/dev/null")
+    plan = resolve(request, _ctx(request, env, driver="580.65.06", sms=("6.1",)))
+    assert plan.torch == "2.14.0+cu126"
+    assert any("lists no torch 2.14.1+cu126" in n for n in plan.notes)

@@ -58,6 +58,7 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
             cand.python,
             platform_tag(ctx.host),
             request.offline,
+            getattr(ctx.probe, "files", None),  # install's Prober reads the page it probed
         )
         found, why = find_offer(cand.release, cand.variant, where, ctx.sources, ctx.probe)
         notes.extend(n for n in why if n not in notes)
@@ -173,6 +174,11 @@ def _candidates(request: InstallRequest, ctx: ResolveContext) -> list[Candidate]
         if auto.gpu:
             chosen = Choice("variant", auto.gpu, auto.reason)
             gpu.append(Candidate(release, auto.gpu, interp, python, (chosen, py)))
+        for other in auto.others:  # served when the best one is not (a mirror lacking it)
+            why = f"{other}: also runs here; {auto.gpu} is not served by a reachable source"
+            gpu.append(
+                Candidate(release, other, interp, python, (Choice("variant", other, why), py))
+            )
         first = releases[0]
         why = auto.reason if release is first or auto.gpu else auto_variant(first, ctx.host).reason
         chosen = Choice("variant", auto.fallback, why)

@@ -97,6 +97,11 @@ class Prober:
             self.answers[url] = answer
         return answer
 
+    def files(self, url: str) -> tuple[str, ...] | None:
+        """The file names a reachable page lists (cached by the client); None when it is not."""
+        page = self.client.page(url)
+        return None if page.origin == "unreachable" else tuple(f.filename for f in page.files)
+
 
 def _builds(page: ProjectPage, source: str) -> list[TorchBuild]:
     found = []

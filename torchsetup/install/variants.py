@@ -56,6 +56,7 @@ class AutoVariant:
     gpu: str | None
     fallback: str
     reason: str
+    others: tuple[str, ...] = ()  # further GPU builds that also run, best first
 
 
 def auto_variant(release: Release, host: HostFacts) -> AutoVariant:
@@ -68,9 +69,12 @@ def auto_variant(release: Release, host: HostFacts) -> AutoVariant:
     driver = _version(host.nvidia.driver_version)
     builds = release.cuda_for(plat)
     if driver is not None and builds:
-        text = str(host.nvidia.driver_version)
-        build, reason = best_cuda(release, text, _capabilities(host), builds)
-        return AutoVariant(build.variant if build else None, "cpu", reason)
+        text, caps = str(host.nvidia.driver_version), _capabilities(host)
+        build, reason = best_cuda(release, text, caps, builds)
+        fits = [b for b in builds if b.min_driver <= driver and all(b.runs_on(c) for c in caps)]
+        order = sorted(fits, key=lambda b: (not b.experimental, b.cuda), reverse=True)
+        others = tuple(b.variant for b in order if build and b.variant != build.variant)
+        return AutoVariant(build.variant if build else None, "cpu", reason, others)
     if host.rocm.gfx_archs and plat == "linux-x86_64":
         return _rocm(release, host.rocm.gfx_archs)
     if driver is not None:
