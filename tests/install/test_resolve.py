@@ -372,3 +372,21 @@ def test_from_lock_reasons_name_the_lock_not_options() -> None:
     reasons = " ".join(c.reason for c in plan.choices)
     assert "asked for with" not in reasons
     assert reasons.count("from the lock /x/torch.lock") == 3
+
+
+@pytest.mark.parametrize(
+    ("filename", "fits"),
+    [
+        ("torch-2.15.0-cp314-cp314-manylinux_2_28_x86_64.whl", True),
+        ("torch-2.15.0-cp314-cp314t-manylinux_2_28_x86_64.whl", False),
+        ("torch-2.15.0-cp313-cp313-manylinux_2_28_x86_64.whl", False),
+        ("torchaudio-2.11.1-py3-none-any.whl", True),
+        ("torch-2.15.0-cp314-cp314-macosx_14_0_arm64.whl", False),
+    ],
+)
+def test_wheel_tags_as_a_normal_314_accepts_them(filename: str, fits: bool) -> None:
+    from packaging.version import Version
+
+    from torchsetup.install.offers import wheel_fits
+
+    assert wheel_fits(filename, Version("3.14"), "linux-x86_64") == fits

@@ -84,7 +84,11 @@ def _pythons(filenames: list[str], fallback: SpecifierSet) -> SpecifierSet:
         except InvalidWheelFilename:
             continue
         # cp314t (free-threaded) fits no normal interpreter: only plain cpXY counts here
-        minors |= {int(t.interpreter[3:]) for t in tags if t.interpreter[3:].isdigit()}
+        minors |= {
+            int(t.interpreter[3:])
+            for t in tags
+            if t.interpreter[3:].isdigit() and not t.abi.endswith("t")
+        }
     if not minors:
         return fallback
     return SpecifierSet(f">=3.{min(minors)},<3.{max(minors) + 1}")

@@ -37,8 +37,12 @@ def wheel_fits(filename: str, python: Version, platform: str) -> bool:
     cp = f"cp{python.major}{python.minor}"
     arch = platform.split("-", 1)[1]
     os_ok = ("manylinux", "linux") if platform.startswith("linux") else ("macosx",)
+    # The ABI decides as much as the interpreter: cp314-cp314t is a free-threaded build that a
+    # normal 3.14 cannot import (packaging.tags never yields cp314t for it).
+    abis = (cp, "abi3", "none")
     return any(
-        t.interpreter in (cp, "py3")
+        t.interpreter in (cp, "py3", f"py{python.major}{python.minor}")
+        and t.abi in abis
         and (t.platform == "any" or (t.platform.startswith(os_ok) and arch in t.platform))
         for t in tags
     )
