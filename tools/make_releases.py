@@ -236,6 +236,7 @@ def build_doc() -> dict:
     """The whole releases.json document."""
     return {
         "schema": 1,
+        "checked": "2026-12-01",  # when these facts were last held against the indexes
         "source": "shared/reference/release-truth.md (checked 2026-12-01) over install.md §c; "
         "regenerate with tools/make_releases.py",
         "index_base": "https://download.pytorch.org/whl",

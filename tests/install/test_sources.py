@@ -10,6 +10,7 @@ import pytest
 from tests.helpers.install import make_host
 from tests.helpers.wheels import make_wheel, serve, write_simple_index
 from torchsetup.errors import TorchsetupError
+from torchsetup.install.index import IndexClient
 from torchsetup.install.model import InstallRequest
 from torchsetup.install.releases import load_releases
 from torchsetup.install.resolve import ResolveContext, resolve
@@ -159,3 +160,18 @@ def test_build_gone_from_the_index_is_not_planned(home: Path, thin_mirror: str) 
     plan = resolve(request, _ctx(request, env, driver="580.65.06", sms=("6.1",)))
     assert plan.torch == "2.14.0+cu126"
     assert any("lists no torch 2.14.1+cu126" in n for n in plan.notes)
+
+
+def test_offline_plan_asks_no_index_and_says_what_it_rests_on(home: Path, tmp_path: Path) -> None:
+    make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu")
+    request = InstallRequest(
+        torch="2.13.0", offline=True, index_url=CLOSED, find_links=(str(tmp_path / "wh"),)
+    )
+    client = IndexClient(offline=True, cache=tmp_path / "c")
+    data = load_releases()
+    env = _env(home, PIP_CONFIG_FILE="/dev/null")
+    sources = gather_sources(request, env, data.pypi, client)
+    assert client.requests == 0
+    assert any(
+        n.startswith("--offline: no index was asked") and data.checked in n for n in sources.notes
+    )

@@ -122,6 +122,7 @@ class ReleaseData:
     cuda_drivers: dict[str, str]  # as NVIDIA writes them: Version("450.80.02") drops the 0
     missing: dict[str, tuple[Version, ...]] = field(default_factory=dict)  # platform → releases
     arch_sources: dict[str, str] = field(default_factory=dict)  # source key → citation
+    checked: str = ""  # the date the shipped snapshot was held against the indexes
 
     def find(self, version: str) -> Release | None:
         """The release equal to `version` (local tags ignored: 2.13.0+cpu → 2.13.0)."""
@@ -192,6 +193,7 @@ def parse_releases(doc: dict[str, Any]) -> ReleaseData:
         cuda_drivers=dict(doc["cuda_drivers"]),
         missing={p: tuple(Version(v) for v in vs) for p, vs in doc["missing"].items()},
         arch_sources=dict(doc["arch_sources"]),
+        checked=doc["checked"],
     )
 
 

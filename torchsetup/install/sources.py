@@ -8,7 +8,7 @@ import re
 import sys
 import threading
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -122,6 +122,17 @@ def origin_note(page: ProjectPage) -> str | None:
     return None
 
 
+def _offline_note(pages: Iterable[ProjectPage]) -> str:
+    """Under --offline, say what the plan rests on instead of the indexes, and how old it is."""
+    ages = [p.age_s for p in pages if p.origin == "cache" and p.age_s is not None]
+    cached = f"the index cache (oldest answer {max(ages) / 60:.0f} min)" if ages else "no cache"
+    checked = load_releases().checked
+    return (
+        f"--offline: no index was asked; planned from local folders, {cached} and torchsetup's "
+        f"shipped release data (checked {checked})"
+    )
+
+
 def _as_url(link: str) -> str:
     return link if urllib.parse.urlparse(link).scheme else Path(link).resolve().as_uri()
 
@@ -180,6 +191,8 @@ def gather_sources(
         if note and not any(n.startswith(f"{source} ") for n in notes):
             notes.append(note)
     notes += [n for p in pages.values() if p.origin == "cache" and (n := origin_note(p))]
+    if request.offline:
+        notes.append(_offline_note(pages.values()))
     return SourceFacts(
         pip=pip,
         builds=tuple(b for b in builds if b.name == "torch"),
