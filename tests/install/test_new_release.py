@@ -104,3 +104,16 @@ def test_pinned_new_release_from_find_links_installs(
     doc = json.loads(capsys.readouterr().out)
     assert code == 0, doc["errors"]
     assert installed_packages(tmp_path / "v")["torch"] == "2.16.0+cpu"
+
+
+def test_observed_arch_list_replaces_the_inference(
+    new_index: SimpleIndex, tmp_path: Path, home: Path
+) -> None:
+    from torchsetup.install.verify import WheelCheck, record_observed
+
+    request = InstallRequest(index_url=new_index.url)
+    host = {"driver": "580.65.06", "sms": ("7.5",)}
+    assert resolve(request, _ctx(request, tmp_path, **host)).torch == "2.16.0+cu130"  # inferred
+    seen = WheelCheck("13.0", None, ("sm_80", "sm_90", "compute_90"), (), True, "")
+    record_observed("2.16.0+cu130", seen)  # what an install of it reported: no sm_75
+    assert resolve(request, _ctx(request, tmp_path, **host)).torch == "2.16.0+cpu"

@@ -26,7 +26,7 @@ from torchsetup.install.model import Choice, InstallPlan, InstallRequest
 from torchsetup.install.releases import load_releases
 from torchsetup.install.resolve import ResolveContext, parse_python_request, resolve
 from torchsetup.install.sources import Prober, gather_sources
-from torchsetup.install.verify import verify_wheel
+from torchsetup.install.verify import record_observed, verify_wheel
 from torchsetup.state import SetupRecord, save_record
 from torchsetup.venv import (
     Claim,
@@ -286,6 +286,7 @@ def _check_gpus(plan: InstallPlan) -> None:
     if not plan.gpu_capabilities:
         return
     check = verify_wheel(venv_python(plan.venv), plan.gpu_capabilities)
+    record_observed(plan.torch, check)
     if not check.ok:
         raise TorchsetupError(
             check.reason + "; what this run installed was rolled back",

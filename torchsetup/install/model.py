@@ -74,6 +74,7 @@ class SourceFacts:
     uv_available: bool = True
     notes: tuple[str, ...] = ()
     companions: tuple[TorchBuild, ...] = ()  # torchvision/torchaudio wheels in the user's sources
+    observed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 2.16.0+cu130 → archs
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from torchsetup.install.index import IndexClient, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, SourceFacts, TorchBuild
 from torchsetup.install.releases import load_releases
+from torchsetup.install.verify import load_observed
 
 __all__ = [
     "Prober",
@@ -201,6 +202,7 @@ def gather_sources(
         torch_constraint=_torch_constraint(pip.constraints),
         uv_available=_uv_available(),
         notes=tuple(notes),
+        observed=load_observed(),
     )
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from torchsetup import runner
+from torchsetup import paths, runner
 
-__all__ = ["WheelCheck", "covers", "verify_wheel"]
+__all__ = ["WheelCheck", "covers", "load_observed", "record_observed", "verify_wheel"]
 
 _PROBE = (
     "import json, torch\n"
@@ -79,3 +79,32 @@ def _covered(archs: tuple[str, ...], capability: str) -> bool:
         return covers(archs, Version(capability))
     except InvalidVersion:
         return True  # an unreadable capability cannot be held against the build
+
+
+def _observed_path() -> Path:
+    return paths.state_dir() / "observed-builds.json"
+
+
+def load_observed() -> dict[str, tuple[str, ...]]:
+    """torch version+variant → the arch list its installed wheel reported (a local facts cache)."""
+    try:
+        doc = json.loads(_observed_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    return {str(k): tuple(str(a) for a in v) for k, v in doc.items() if isinstance(v, list)}
+
+
+def record_observed(torch: str, check: WheelCheck) -> None:
+    """Remember what a CUDA wheel said about itself, so the next plan needs no inference."""
+    if not check.cuda or not check.archs:
+        return
+    doc = {k: list(v) for k, v in load_observed().items()}
+    doc[torch] = list(check.archs)
+    target = _observed_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    except OSError:
+        pass  # a facts cache that cannot be written costs only an inference next time
