@@ -16,7 +16,7 @@ PYTORCH = "https://download.pytorch.org/whl"
     ("driver", "sms", "pythons", "torch", "want_torch", "want_variant"),
     [
         ("440.33", ("7.0",), ("3.11.7", "3.9.18"), "1.9.0", "1.9.0+cu102", "cu102"),
-        ("535.104.05", ("6.1",), ("3.11.7",), None, "2.15.0+cu126", "cu126"),
+        ("535.104.05", ("6.1",), ("3.11.7",), None, "2.14.1+cu126", "cu126"),
         ("580.65.06", ("9.0",), ("3.11.7",), "2.13.0", "2.13.0+cu130", "cu130"),
         ("580", ("9.0",), ("3.11.7",), "2.15.0", "2.15.0+cu132", "cu132"),
         ("580", ("9.0",), ("3.11.7",), None, "2.15.0+cu132", "cu132"),
@@ -25,7 +25,7 @@ PYTORCH = "https://download.pytorch.org/whl"
         (None, (), ("3.11.7",), None, "2.15.0+cpu", "cpu"),
         ("570.86", ("12.0",), ("3.11.7",), "2.7.1", "2.7.1+cu128", "cu128"),
         ("570.86", ("6.1",), ("3.11.7",), "2.8.0", "2.8.0+cu126", "cu126"),
-        ("580.65.06", ("6.1",), ("3.11.7",), None, "2.15.0+cu126", "cu126"),
+        ("580.65.06", ("6.1",), ("3.11.7",), None, "2.14.1+cu126", "cu126"),
         ("570.86", ("12.0",), ("3.11.7",), None, "2.11.0+cu128", "cu128"),
         ("580.65.06", ("12.0",), ("3.11.7",), None, "2.15.0+cu132", "cu132"),
         ("570.86", ("12.0",), ("3.11.7",), "2.6.0", "2.6.0+cpu", "cpu"),
@@ -142,9 +142,9 @@ def test_python_27_has_no_release() -> None:
         ("2.6.0", "0.21.0", "2.6.0"),
         ("2.10.0", "0.25.0", "2.10.0"),
         ("2.11.0", "0.26.0", "2.11.0"),
-        ("2.13.0", "0.28.0", "2.11.0"),
-        ("2.14.0", "0.29.0", "2.11.0"),
-        ("2.15.0", "0.29.2", "2.11.0"),
+        ("2.13.0", "0.28.0", "2.11.1"),
+        ("2.14.0", "0.29.0", "2.11.1"),
+        ("2.15.0", "0.29.2", "2.11.1"),
     ],
 )
 def test_companions_match_reference_pins(torch: str, vision: str, audio: str) -> None:
@@ -271,3 +271,123 @@ def test_aarch64_pypi_build_is_cpu_before_2_11() -> None:
     host = make_host(arch="aarch64")
     plan = resolve(InstallRequest(torch="2.10.0"), make_ctx(host, unreachable=(PYTORCH,)))
     assert (plan.torch, plan.variant, plan.offer.kind) == ("2.10.0", "cpu", "pypi")
+
+
+@pytest.mark.parametrize(
+    ("torch", "want"), [("2.15.0+cu132", "2.15.0+cu132"), ("2.13.0+cpu", "2.13.0+cpu")]
+)
+def test_torch_with_local_tag_is_version_and_variant(torch: str, want: str) -> None:
+    host = make_host(driver="580.65.06", sms=("9.0",))
+    plan = resolve(InstallRequest(torch=torch), make_ctx(host))
+    assert (plan.torch, plan.variant) == (want, want.split("+")[1])
+
+
+def test_torch_local_tag_against_other_variant_is_refused() -> None:
+    with pytest.raises(UnknownChoice, match="names variant cu132") as err:
+        resolve(InstallRequest(torch="2.15.0+cu132", variant="cpu"), make_ctx(make_host()))
+    assert err.value.hint == "torchsetup install --torch 2.15.0 --variant cpu"
+
+
+def test_grace_hopper_aarch64_gets_a_cuda_build() -> None:
+    host = make_host(driver="580.65.06", sms=("9.0",), arch="aarch64")
+    plan = resolve(InstallRequest(), make_ctx(host))
+    assert (plan.torch, plan.offer.kind) == ("2.15.0+cu132", "pytorch")
+
+
+def test_volta_gets_cu128_of_2_10_when_driver_is_below_580() -> None:
+    host = make_host(driver="570.86", sms=("7.0",))
+    plan = resolve(InstallRequest(torch="2.10.0"), make_ctx(host))
+    assert plan.torch == "2.10.0+cu128"
+
+
+def test_pascal_has_no_2_15_gpu_build_and_says_which_is_newest() -> None:
+    host = make_host(driver="580.65.06", sms=("6.1",))
+    plan = resolve(InstallRequest(), make_ctx(host))
+    reasons = {c.what: c.reason for c in plan.choices}
+    assert plan.torch == "2.14.1+cu126"
+    assert "not 2.15.0" in reasons["torch"]
+
+
+def test_aarch64_python_range_excludes_cp311_for_1_13() -> None:
+    host = make_host(arch="aarch64", pythons=("3.11.7", "3.10.13"))
+    plan = resolve(InstallRequest(torch="1.13.1"), make_ctx(host))
+    assert plan.python_version == "3.10.13"
+
+
+def _run_hint(hint: str, ctx: object) -> None:
+    """Resolve what the hint says, as printed (flags --torch/--python/--variant)."""
+    words = hint.split()
+    assert words[:2] == ["torchsetup", "install"], hint
+    opts = dict(zip(words[2::2], words[3::2]))
+    request = InstallRequest(
+        torch=opts.get("--torch"),
+        python=opts.get("--python"),
+        variant=opts.get("--variant", "auto"),
+    )
+    resolve(request, ctx)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("python", ["3.15", "2.7"])
+def test_python_hint_respects_the_pip_constraint_and_works(python: str) -> None:
+    host = make_host(pythons=("3.11.7", "3.14.0", "2.7.18"))
+    ctx = make_ctx(host, make_sources(constraint="<=2.14.1"))
+    with pytest.raises(UnknownChoice) as err:
+        resolve(InstallRequest(python=python), ctx)
+    assert err.value.hint == "torchsetup install --python 3.14"
+    _run_hint(err.value.hint, ctx)
+
+
+def test_python_excluded_by_constraint_says_so() -> None:
+    ctx = make_ctx(make_host(), make_sources(constraint="<=2.14.1"))
+    with pytest.raises(UnknownChoice, match=r"constraint torch<=2\.14\.1 .* excludes 2\.15\.0"):
+        resolve(InstallRequest(python="3.15"), ctx)
+
+
+def test_torch_latest_is_the_newest_the_constraint_allows() -> None:
+    ctx = make_ctx(make_host(), make_sources(constraint="<=2.14.1"))
+    assert resolve(InstallRequest(torch="latest"), ctx).torch == "2.14.1+cpu"
+
+
+def test_unknown_version_hint_is_allowed_by_the_constraint() -> None:
+    ctx = make_ctx(make_host(), make_sources(constraint="<=2.14.1"))
+    with pytest.raises(UnknownChoice) as err:
+        resolve(InstallRequest(torch="9.9"), ctx)
+    assert err.value.hint == "torchsetup install --torch 2.14.1"
+    _run_hint(err.value.hint, ctx)
+
+
+def test_python_313_without_cpu_source_takes_pypis_build() -> None:
+    host = make_host(pythons=("3.11.7", "3.13.1"))
+    plan = resolve(InstallRequest(python="3.13"), make_ctx(host, unreachable=(PYTORCH,)))
+    assert (plan.torch, plan.offer.kind, plan.python_version) == ("2.15.0", "pypi", "3.13.1")
+    assert any("it runs on the CPU" in n for n in plan.notes)
+
+
+def test_from_lock_reasons_name_the_lock_not_options() -> None:
+    from pathlib import Path
+
+    request = InstallRequest(
+        torch="2.13.0", variant="cpu", python="3.11", from_lock=Path("/x/torch.lock")
+    )
+    plan = resolve(request, make_ctx(make_host()))
+    reasons = " ".join(c.reason for c in plan.choices)
+    assert "asked for with" not in reasons
+    assert reasons.count("from the lock /x/torch.lock") == 3
+
+
+@pytest.mark.parametrize(
+    ("filename", "fits"),
+    [
+        ("torch-2.15.0-cp314-cp314-manylinux_2_28_x86_64.whl", True),
+        ("torch-2.15.0-cp314-cp314t-manylinux_2_28_x86_64.whl", False),
+        ("torch-2.15.0-cp313-cp313-manylinux_2_28_x86_64.whl", False),
+        ("torchaudio-2.11.1-py3-none-any.whl", True),
+        ("torch-2.15.0-cp314-cp314-macosx_14_0_arm64.whl", False),
+    ],
+)
+def test_wheel_tags_as_a_normal_314_accepts_them(filename: str, fits: bool) -> None:
+    from packaging.version import Version
+
+    from torchsetup.install.offers import wheel_fits
+
+    assert wheel_fits(filename, Version("3.14"), "linux-x86_64") == fits

@@ -10,6 +10,7 @@ import pytest
 from tests.helpers.install import make_host
 from tests.helpers.wheels import make_wheel, serve, write_simple_index
 from torchsetup.errors import TorchsetupError
+from torchsetup.install.index import IndexClient
 from torchsetup.install.model import InstallRequest
 from torchsetup.install.releases import load_releases
 from torchsetup.install.resolve import ResolveContext, resolve
@@ -108,7 +109,8 @@ def test_unreachable_torch_index_is_reported_and_local_build_used(
     env = _env(home, PIP_CONFIG_FILE="/dev/null", PIP_INDEX_URL=f"{CLOSED}/simple")
     plan = resolve(request, _ctx(request, env, driver="580", sms=("9.0",)))
     assert (plan.torch, plan.offer.kind) == ("2.13.0+cpu", "user")
-    assert f"{CLOSED}/cu130 is unreachable" in plan.notes[0]
+    assert plan.notes[0].startswith(f"{CLOSED}/simple did not answer (")
+    assert any(f"{CLOSED}/cu130 is unreachable" in n for n in plan.notes)
 
 
 def test_nothing_reachable_names_every_unreachable_source(home: Path) -> None:
@@ -125,3 +127,51 @@ def test_user_index_builds_are_found_over_http(home: Path, torch_index: str) -> 
     assert [b.version for b in ctx.sources.builds] == ["2.13.0+cu126"]
     plan = resolve(request, ctx)
     assert (plan.torch, plan.offer.kind) == ("2.13.0+cu126", "user")
+
+
+@pytest.fixture
+def thin_mirror(tmp_path: Path) -> Iterator[str]:
+    """A PyTorch mirror whose cu130 page lacks 2.13.0, with no cu132 at all, and whose cu126 page
+    has 2.14.0 but not 2.14.1 (a build that the data expects, gone from the index)."""
+    built = tmp_path / "built"
+    pages = {
+        "cu130": ["2.12.1+cu130"],
+        "cu126": ["2.13.0+cu126", "2.14.0+cu126"],
+        "cpu": ["2.13.0+cpu"],
+    }
+    for variant, versions in pages.items():
+        wheels = [make_wheel(built / v, "torch", v) for v in versions]
+        write_simple_index(tmp_path / "whl" / variant, wheels)
+    with serve(tmp_path) as url:
+        yield f"{url}/whl"
+
+
+def test_mirror_lacking_the_best_variant_serves_the_next(home: Path, thin_mirror: str) -> None:
+    request = InstallRequest(torch="2.13.0", torch_index=thin_mirror)
+    env = _env(home, PIP_CONFIG_FILE="/dev/null", PIP_NO_INDEX="1")  # PyPI's cu130 build is off
+    plan = resolve(request, _ctx(request, env, driver="580.65.06", sms=("9.0",)))
+    assert plan.torch == "2.13.0+cu126"
+    assert any(f"{thin_mirror}/cu130/torch/ lists no torch 2.13.0+cu130" in n for n in plan.notes)
+
+
+def test_build_gone_from_the_index_is_not_planned(home: Path, thin_mirror: str) -> None:
+    request = InstallRequest(torch_index=thin_mirror)
+    env = _env(home, PIP_CONFIG_FILE="/dev/null")
+    plan = resolve(request, _ctx(request, env, driver="580.65.06", sms=("6.1",)))
+    assert plan.torch == "2.14.0+cu126"
+    assert any("lists no torch 2.14.1+cu126" in n for n in plan.notes)
+
+
+def test_offline_plan_asks_no_index_and_says_what_it_rests_on(home: Path, tmp_path: Path) -> None:
+    make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu")
+    request = InstallRequest(
+        torch="2.13.0", offline=True, index_url=CLOSED, find_links=(str(tmp_path / "wh"),)
+    )
+    client = IndexClient(offline=True, cache=tmp_path / "c")
+    data = load_releases()
+    env = _env(home, PIP_CONFIG_FILE="/dev/null")
+    sources = gather_sources(request, env, data.pypi, client)
+    assert client.requests == 0
+    assert any(
+        n.startswith("--offline: no index was asked") and data.checked in n for n in sources.notes
+    )

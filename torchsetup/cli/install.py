@@ -72,6 +72,13 @@ def install(
         typer.Option(metavar="FILE", help="Reinstall exactly this lock, hash-checked."),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop.")] = False,
+    for_host: Annotated[
+        Optional[Path],
+        typer.Option(
+            metavar="FILE",
+            help="Plan for another machine: what `torchsetup --json host` printed there.",
+        ),
+    ] = None,
     no_doctor: Annotated[
         bool, typer.Option("--no-doctor", help="Skip the doctor's checks afterwards.")
     ] = False,
@@ -84,6 +91,11 @@ def install(
         raise UsageError(
             "--lock and --from-lock exclude each other",
             hint=f"torchsetup install --from-lock {from_lock}",
+        )
+    if for_host and not dry_run:
+        raise UsageError(
+            "--for-host plans for another machine: it needs --dry-run",
+            hint=f"torchsetup install --dry-run --for-host {for_host}",
         )
     if installer not in ("auto", "uv", "pip"):
         raise UsageError(
@@ -105,6 +117,7 @@ def install(
         from_lock=from_lock,
         dry_run=dry_run,
         doctor=not no_doctor,
+        for_host=for_host,
     )
     return _run(request, wants_json(ctx, json_output))
 

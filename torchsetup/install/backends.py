@@ -59,11 +59,21 @@ def call_source_args(call: InstallCall) -> list[str]:
     return args
 
 
+def uv_strategy(offer: Offer | None) -> list[str]:
+    """pip pools the index URL and every extra-index-url and takes the best match across them;
+    uv stops at the first index that has the package at all (astral-sh/uv docs, "Index
+    strategy"). Handing pip's sources to uv keeps pip's meaning only with unsafe-best-match."""
+    if offer is not None and offer.extra_index_urls:
+        return ["--index-strategy", "unsafe-best-match"]
+    return []
+
+
 def install_argv(call: InstallCall) -> list[str]:
     """The command line for the call's installer."""
     if call.installer == "uv":
         # uv reads no pip configuration: every source and constraint is passed explicitly.
         argv = [uv_bin(), "pip", "install", "--python", str(call.python)]
+        argv += uv_strategy(call.offer)
         if call.offline:
             argv.append("--offline")
         return [*argv, *call.requirements, *call_source_args(call)]
@@ -76,7 +86,7 @@ def install_argv(call: InstallCall) -> list[str]:
 def compile_argv(call: InstallCall, output: Path) -> list[str]:
     """`uv pip compile` of the call's requirements into a PEP 751 pylock.toml with hashes."""
     argv = [uv_bin(), "pip", "compile", "-", "--quiet", "--format", "pylock.toml"]
-    argv += ["--python", str(call.python), "--output-file", str(output)]
+    argv += ["--python", str(call.python), "--output-file", str(output), *uv_strategy(call.offer)]
     if call.offline:
         argv.append("--offline")
     return [*argv, *call_source_args(call)]

@@ -20,11 +20,13 @@ from torchsetup.host.detect import detect_host
 from torchsetup.host.interpreters import interpreter_at
 from torchsetup.host.model import Interpreter
 from torchsetup.install.backends import InstallCall, compile_argv, install_argv, uv_bin
+from torchsetup.install.for_host import load_host_file
 from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requirements_text, write_lock
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest
 from torchsetup.install.releases import load_releases
 from torchsetup.install.resolve import ResolveContext, parse_python_request, resolve
 from torchsetup.install.sources import Prober, gather_sources
+from torchsetup.install.verify import record_observed, verify_wheel
 from torchsetup.state import SetupRecord, save_record
 from torchsetup.venv import (
     Claim,
@@ -75,7 +77,7 @@ def plan_install(request: InstallRequest, env: Mapping[str, str] | None = None) 
         )
     requested = _requested_interpreter(request)
     data = load_releases()
-    host = detect_host(env)
+    host = load_host_file(request.for_host) if request.for_host else detect_host(env)
     sources = gather_sources(request, env, data.pypi)
     prober = Prober(offline=request.offline)
     ctx = ResolveContext(
@@ -147,6 +149,7 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
             create_venv(plan.venv, python, plan.venv_creator, on_line=_lines(emit))
         lock_written = _install(plan, emit, log)
         _check_torch(plan, log)
+        _check_gpus(plan)
         if claim is not None:
             write_marker(plan.venv, plan.torch, plan.variant)
         doctor, doctor_code = _doctor(plan, emit)
@@ -276,6 +279,19 @@ def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Pat
     wrong = [p.name for p in lock.packages if have.get(canonicalize_name(p.name)) != p.version]
     if wrong:
         raise TorchsetupError(f"after installing the lock, these differ: {', '.join(wrong)}")
+
+
+def _check_gpus(plan: InstallPlan) -> None:
+    """The installed wheel must hold code for every GPU (install/verify.py); else roll back."""
+    if not plan.gpu_capabilities:
+        return
+    check = verify_wheel(venv_python(plan.venv), plan.gpu_capabilities)
+    record_observed(plan.torch, check)
+    if not check.ok:
+        raise TorchsetupError(
+            check.reason + "; what this run installed was rolled back",
+            hint="torchsetup install --dry-run   (see which builds fit this host)",
+        )
 
 
 def _check_torch(plan: InstallPlan, log: Path) -> None:

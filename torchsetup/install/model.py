@@ -36,6 +36,7 @@ class InstallRequest:
     from_lock: Path | None = None
     dry_run: bool = False
     doctor: bool = True
+    for_host: Path | None = None  # plan for the machine whose `host --json` this file holds
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class TorchBuild:
     filename: str
     url: str
     source: str  # where it was found: the folder or index URL
+    name: str = "torch"  # torch | torchvision | torchaudio
+    requires_torch: str = ""  # a companion's own Requires-Dist specifier for torch
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class SourceFacts:
     torch_constraint: str = ""  # a specifier for torch from the user's constraint files
     uv_available: bool = True
     notes: tuple[str, ...] = ()
+    companions: tuple[TorchBuild, ...] = ()  # torchvision/torchaudio wheels in the user's sources
+    observed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 2.16.0+cu130 → archs
 
 
 @dataclass(frozen=True)
@@ -115,3 +120,4 @@ class InstallPlan:
     from_lock: Path | None = None
     doctor: bool = True
     pip_command: str = ""
+    gpu_capabilities: tuple[str, ...] = ()  # every NVIDIA GPU's, checked on the installed wheel

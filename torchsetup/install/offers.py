@@ -15,6 +15,8 @@ __all__ = ["Found", "find_offer", "wheel_fits"]
 
 #: URL → None when it answers, else why not (install probes over HTTP and caches; tests use a dict).
 Probe = Callable[[str], "str | None"]
+#: page URL → the file names it lists (None: unknown); install's Prober.files.
+Lister = Callable[[str], "tuple[str, ...] | None"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,12 @@ def wheel_fits(filename: str, python: Version, platform: str) -> bool:
     cp = f"cp{python.major}{python.minor}"
     arch = platform.split("-", 1)[1]
     os_ok = ("manylinux", "linux") if platform.startswith("linux") else ("macosx",)
+    # The ABI decides as much as the interpreter: cp314-cp314t is a free-threaded build that a
+    # normal 3.14 cannot import (packaging.tags never yields cp314t for it).
+    abis = (cp, "abi3", "none")
     return any(
-        t.interpreter in (cp, "py3")
+        t.interpreter in (cp, "py3", f"py{python.major}{python.minor}")
+        and t.abi in abis
         and (t.platform == "any" or (t.platform.startswith(os_ok) and arch in t.platform))
         for t in tags
     )
@@ -96,7 +102,29 @@ def pytorch_offer(
         else:
             offer = Offer("pytorch", url, pip.find_links, url, pip.extra_index_urls)
     why = probe(check)
-    return (None, f"{url} is unreachable ({why})") if why else (offer, None)
+    if why:
+        return None, f"{url} is unreachable ({why})"
+    return offer, None
+
+
+def _listed(release: Release, variant: str, check: str, where: Where) -> str | None:
+    """Why the index page does not serve this build for the target (None: it does, or unknown).
+
+    What exists comes from the index: a build the data expects may be gone, or a mirror may lack
+    it; release-truth.md §4."""
+    names = where.lister(check) if where.lister else None
+    if names is None:
+        return None
+    wanted = f"{release.version}+{variant}"
+    for name in names:
+        try:
+            _, version, _, _ = parse_wheel_filename(name)
+        except InvalidWheelFilename:
+            continue
+        if str(version) == wanted and wheel_fits(name, where.python, where.platform):
+            return None
+    py = f"{where.python.major}.{where.python.minor}"
+    return f"{check} lists no torch {wanted} wheel for Python {py} on {where.platform}"
 
 
 def pypi_offer(pypi: str, facts: SourceFacts, probe: Probe) -> tuple[Offer | None, str]:
@@ -121,6 +149,7 @@ class Where:
     python: Version
     platform: str
     offline: bool
+    lister: Lister | None = None
 
 
 def find_offer(
@@ -134,8 +163,16 @@ def find_offer(
     remote_ok = not where.offline or where.torch_base.startswith("file:")
     if not remote_ok:
         notes.append(f"{where.torch_base} is skipped (--offline)")
-    elif not where.platform.startswith("macos") and variant in release.variants:
+    elif not where.platform.startswith("macos") and variant in release.variants_for(where.platform):
         offer, why = pytorch_offer(release, variant, where.torch_base, facts, probe)
+        if offer:
+            page = f"{where.torch_base}/{variant}/torch/"
+            why = (
+                None
+                if release.index_style == "find-links"
+                else _listed(release, variant, page, where)
+            )
+            offer = None if why else offer
         if offer:
             pin = str(release.version) if variant == "mps" else f"{release.version}+{variant}"
             return Found(offer, pin, variant), notes

@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from torchsetup.errors import UsageError
 from torchsetup.host.model import Interpreter
-from torchsetup.install.backends import source_args
+from torchsetup.install.backends import source_args, uv_strategy
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, Offer, SourceFacts
 from torchsetup.install.offers import Found
 from torchsetup.install.releases import Release
@@ -68,6 +68,12 @@ def build_plan(
         Choice("companions", " ".join(requirements[1:]) or "none", _companion_reason(release)),
     )
     constraints = s.sources.pip.constraints
+    if installer == "uv" and uv_strategy(found.offer):
+        notes = (
+            *notes,
+            "uv gets --index-strategy unsafe-best-match: pip takes the best match across the "
+            "index URL and every extra-index-url, uv would stop at the first index listing torch",
+        )
     return InstallPlan(
         torch=found.torch,
         variant=found.variant,
@@ -97,6 +103,8 @@ def _variant_choice(choice: Choice, found: Found) -> Choice:
 
 
 def _torch_reason(request: InstallRequest, release: Release, first: Version | None) -> str:
+    if request.from_lock:
+        return f"from the lock {request.from_lock}"
     if request.torch:
         return f"asked for with --torch {request.torch}"
     if first is not None and first != release.version:
@@ -110,12 +118,19 @@ def _companions(request: InstallRequest, cand: Candidate, found: Found) -> list[
     tagged = found.offer.kind == "pytorch" and release.index_style != "index-url"
     for name in request.with_packages:
         version = release.torchvision if name == "torchvision" else release.torchaudio
+        if version is None:
+            continue  # resolve refuses such a release before planning it
         tag = f"+{found.variant}" if tagged and name == "torchvision" else ""
         out.append(f"{name}=={version}{tag}")
     return out
 
 
 def _companion_reason(release: Release) -> str:
+    if release.arch_source.startswith("inferred"):
+        return (
+            f"torch {release.version} is newer than torchsetup's data: companions paired by "
+            "their own Requires-Dist in your sources"
+        )
     return (
         f"torch {release.version} pairs with torchvision {release.torchvision} and "
         f"torchaudio {release.torchaudio} (their wheels' Requires-Dist pins)"

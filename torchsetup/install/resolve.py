@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
@@ -13,6 +13,7 @@ from packaging.version import InvalidVersion, Version
 from torchsetup.errors import ResolveError, TorchsetupError, UnknownChoice
 from torchsetup.host.interpreters import of_minor
 from torchsetup.host.model import HostFacts, Interpreter
+from torchsetup.install.discover import with_discovered
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, SourceFacts
 from torchsetup.install.offers import Found, Probe, Where, find_offer, user_builds
 from torchsetup.install.plan import Candidate, Setting, build_plan
@@ -40,9 +41,16 @@ class ResolveContext:
 
 def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     """Pick torch version, variant, interpreter, source, installer and venv for this host."""
-    _check_names(request, ctx.data)
+    request = split_local_version(request)
+    if request.torch == "latest":
+        request = replace(request, torch=None)  # the newest that fits is what unpinned picks
+    ctx = replace(ctx, data=with_discovered(ctx.data, ctx.sources))
+    _check_names(request, ctx)
     notes: list[str] = [*ctx.sources.notes, *_constraint_notes(request, ctx)]
+    if request.for_host:
+        notes.insert(0, f"planned for the host described in {request.for_host}, not this one")
     tried: list[str] = []
+    last_resort: tuple[Candidate, Where] | None = None
     for cand in _candidates(request, ctx):
         where = Where(
             (request.torch_index or ctx.data.index_base).rstrip("/"),
@@ -50,11 +58,14 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
             cand.python,
             platform_tag(ctx.host),
             request.offline,
+            getattr(ctx.probe, "files", None),  # install's Prober reads the page it probed
         )
         found, why = find_offer(cand.release, cand.variant, where, ctx.sources, ctx.probe)
         notes.extend(n for n in why if n not in notes)
         if found is None and cand.variant == "cpu" and request.torch:
             found = _pypi_build_on_cpu(cand, where, ctx, notes)
+        elif found is None and cand.variant == "cpu" and last_resort is None:
+            last_resort = (cand, where)
         if found is not None:
             if tried:
                 shown = ", ".join(tried[:4]) + (" …" if len(tried) > 4 else "")
@@ -64,10 +75,25 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
         gpu_host = ctx.host.nvidia.driver_version or ctx.host.rocm.gfx_archs
         if cand.variant == "cpu" and not request.torch and not gpu_host:
             notes.extend(_cuda_only_note(cand, where, ctx))
+    if last_resort and (found := _pypi_build_on_cpu(*last_resort, ctx, notes)):
+        return _plan(request, last_resort[0], found, tuple(notes), ctx)
     raise TorchsetupError(
         "no reachable source has a torch build for this host: " + "; ".join(notes),
         hint="torchsetup install --find-links DIR   (a folder of wheels), or --index-url URL",
     )
+
+
+def split_local_version(request: InstallRequest) -> InstallRequest:
+    """--torch 2.15.0+cu132 → --torch 2.15.0 --variant cu132 (a conflicting --variant errs)."""
+    if not request.torch or "+" not in request.torch:
+        return request
+    version, local = request.torch.split("+", 1)
+    if request.variant not in ("auto", local):
+        raise UnknownChoice(
+            f"--torch {request.torch} names variant {local} but --variant says {request.variant}",
+            hint=f"torchsetup install --torch {version} --variant {request.variant}",
+        )
+    return replace(request, torch=version, variant=local)
 
 
 def _cuda_only_note(cand: Candidate, where: Where, ctx: ResolveContext) -> list[str]:
@@ -95,13 +121,14 @@ def _constraint_notes(request: InstallRequest, ctx: ResolveContext) -> list[str]
     return [f"your pip constraint torch{spec} ({origin}) excludes {names}"]
 
 
-def _check_names(request: InstallRequest, data: ReleaseData) -> None:
+def _check_names(request: InstallRequest, ctx: ResolveContext) -> None:
+    data = ctx.data
     if request.torch is not None and not data.matching(request.torch):
         newest = data.newest_first[0].version
         raise UnknownChoice(
             f"unknown torch version {request.torch} (torchsetup knows "
-            f"{data.releases[0].version} … {newest})",
-            hint=f"torchsetup install --torch {newest}",
+            f"{data.releases[0].version} … {newest}, and your sources list no other)",
+            hint=_nearest(ctx, SpecifierSet(ctx.sources.torch_constraint)),
         )
     known = {v for r in data.releases for v in r.variants} | {"auto", "mps"}
     if request.variant not in known:
@@ -125,6 +152,14 @@ def _candidates(request: InstallRequest, ctx: ResolveContext) -> list[Candidate]
     gpu: list[Candidate] = []
     fallback: list[Candidate] = []
     for release in releases:
+        if missing := _unpaired(release, request):
+            if request.torch:
+                raise ResolveError(
+                    f"no {missing} in your sources declares torch {release.version} "
+                    "(Requires-Dist) and torchsetup's data does not know the pair",
+                    hint=f"torchsetup install --torch {release.version}",
+                )
+            continue
         interp, python, why_py = _interpreter(release, request, ctx)
         py = Choice("python", str(python), why_py)
         if request.variant != "auto":
@@ -132,18 +167,34 @@ def _candidates(request: InstallRequest, ctx: ResolveContext) -> list[Candidate]
                 if request.torch:
                     raise _no_variant(release, request.variant, ctx.data)
                 continue
-            asked = Choice("variant", request.variant, "asked for with --variant")
+            asked = Choice("variant", request.variant, _asked(request, "--variant"))
             fallback.append(Candidate(release, request.variant, interp, python, (asked, py)))
             continue
         auto = auto_variant(release, ctx.host)
         if auto.gpu:
             chosen = Choice("variant", auto.gpu, auto.reason)
             gpu.append(Candidate(release, auto.gpu, interp, python, (chosen, py)))
+        for other in auto.others:  # served when the best one is not (a mirror lacking it)
+            why = f"{other}: also runs here; {auto.gpu} is not served by a reachable source"
+            gpu.append(
+                Candidate(release, other, interp, python, (Choice("variant", other, why), py))
+            )
         first = releases[0]
         why = auto.reason if release is first or auto.gpu else auto_variant(first, ctx.host).reason
         chosen = Choice("variant", auto.fallback, why)
         fallback.append(Candidate(release, auto.fallback, interp, python, (chosen, py)))
     return gpu + fallback
+
+
+def _asked(request: InstallRequest, option: str) -> str:
+    """Why a value was fixed: the user's option, or the lock it was read from."""
+    return f"from the lock {request.from_lock}" if request.from_lock else f"asked for with {option}"
+
+
+def _unpaired(release: Release, request: InstallRequest) -> str | None:
+    """The first requested companion with no version known to pair with this release."""
+    pins = {"torchvision": release.torchvision, "torchaudio": release.torchaudio}
+    return next((n for n in request.with_packages if pins.get(n) is None), None)
 
 
 def _releases(request: InstallRequest, ctx: ResolveContext) -> list[Release]:
@@ -161,18 +212,19 @@ def _releases(request: InstallRequest, ctx: ResolveContext) -> list[Release]:
                 hint=_nearest(ctx, constraint),
             )
         return allowed
-    python = _target_python(request, ctx)
+    python, plat = _target_python(request, ctx), platform_tag(ctx.host)
     fits = [
         r
         for r in data.newest_first
-        if r.python.contains(python, prereleases=True)
+        if r.python_for(plat).contains(python, prereleases=True)
         and platform_problem(r, ctx.host, data) is None
         and constraint.contains(r.version, prereleases=True)
     ]
     if not fits:
         raise UnknownChoice(
-            f"no torch release has wheels for Python {python.major}.{python.minor} on this host",
-            hint=f"torchsetup install --python {_good_python(data)}",
+            f"no torch release has wheels for Python {python.major}.{python.minor} on this host"
+            + _excluded_by_constraint(python, plat, ctx),
+            hint=_good_python(ctx, constraint, python),
         )
     return fits
 
@@ -181,20 +233,21 @@ def _interpreter(
     release: Release, request: InstallRequest, ctx: ResolveContext
 ) -> tuple[Interpreter | None, Version, str]:
     """The interpreter for this release: asked for, current, another installed one, or uv's."""
-    spec, rng = release.python, release.python_range()
+    plat = platform_tag(ctx.host)
+    spec, rng = release.python_for(plat), release.python_range(plat)
     asked = _asked_interpreters(request, ctx)
     if asked is not None:
         for py in asked:
             if spec.contains(py.version, prereleases=True):
-                return py, Version(py.version), f"asked for with --python ({py.path})"
+                return py, Version(py.version), f"{_asked(request, '--python')} ({py.path})"
         wanted = Version(asked[0].version if asked else str(request.python))
         if not spec.contains(wanted, prereleases=True):
             raise ResolveError(
                 f"torch {release.version} has no wheels for Python "
                 f"{wanted.major}.{wanted.minor} (it supports {rng})",
-                hint=f"torchsetup install --torch {release.version} --python {_top(release)}",
+                hint=f"torchsetup install --torch {release.version} --python {_top(release, plat)}",
             )
-        return _uv_python(release, wanted, request, "not installed; uv will install it")
+        return _uv_python(release, wanted, request, "not installed; uv will install it", plat)
     pythons = ctx.host.interpreters
     current = next((p for p in pythons if p.source == "current"), None)
     if current and spec.contains(current.version, prereleases=True):
@@ -208,15 +261,16 @@ def _interpreter(
     if fitting:
         best = fitting[0]
         return best, Version(best.version), f"torch {release.version} needs {rng}; {cur}"
-    return _uv_python(release, Version(_top(release)), request, f"{cur}; none installed fits")
+    top = Version(_top(release, plat))
+    return _uv_python(release, top, request, f"{cur}; none installed fits", plat)
 
 
 def _uv_python(
-    release: Release, version: Version, request: InstallRequest, why: str
+    release: Release, version: Version, request: InstallRequest, why: str, plat: str
 ) -> tuple[Interpreter | None, Version, str]:
     if request.offline:
         raise ResolveError(
-            f"torch {release.version} needs Python {release.python_range()} and none is "
+            f"torch {release.version} needs Python {release.python_range(plat)} and none is "
             "installed (and --offline forbids `uv python install`)",
             hint=f"uv python install {version.major}.{version.minor}",
         )
@@ -241,14 +295,37 @@ def _target_python(request: InstallRequest, ctx: ResolveContext) -> Version:
     return Version(current.version if current else "3.11")
 
 
-def _top(release: Release) -> str:
-    """The newest Python minor a release supports ('3.9' for 1.9.0)."""
-    high = next(Version(s.version) for s in release.python if s.operator == "<")
+def _top(release: Release, plat: str = "linux-x86_64") -> str:
+    """The newest Python minor a release supports there ('3.9' for 1.9.0)."""
+    high = next(Version(s.version) for s in release.python_for(plat) if s.operator == "<")
     return f"3.{high.minor - 1}"
 
 
-def _good_python(data: ReleaseData) -> str:
-    return _top(data.newest_first[0])
+def _excluded_by_constraint(python: Version, plat: str, ctx: ResolveContext) -> str:
+    spec = SpecifierSet(ctx.sources.torch_constraint)
+    shut = [
+        r
+        for r in ctx.data.newest_first
+        if r.python_for(plat).contains(python, prereleases=True)
+        and not spec.contains(r.version, prereleases=True)
+    ]
+    if not shut:
+        return ""
+    origin = ctx.sources.pip.origin.get("constraint", "your pip configuration")
+    excluded = shut[0].version
+    return f" that your pip constraint torch{spec} ({origin}) allows (it excludes {excluded})"
+
+
+def _good_python(ctx: ResolveContext, constraint: SpecifierSet, asked: Version) -> str:
+    """A --python that works as printed: the newest Python of the newest allowed release."""
+    plat = platform_tag(ctx.host)
+    for release in ctx.data.newest_first:
+        ok = constraint.contains(release.version, prereleases=True)
+        if ok and platform_problem(release, ctx.host, ctx.data) is None:
+            top = _top(release, plat)
+            if Version(top) != Version(f"{asked.major}.{asked.minor}"):
+                return f"torchsetup install --python {top}"
+    return "torchsetup host    (see what this machine has)"
 
 
 def _nearest(ctx: ResolveContext, constraint: SpecifierSet) -> str:
@@ -298,7 +375,9 @@ def _plan(
 ) -> InstallPlan:
     first = None if request.torch else _releases(request, ctx)[0].version
     setting = Setting(ctx.sources, ctx.venv_root, ctx.venv_python, first)
-    return build_plan(request, cand, found, notes, setting)
+    plan = build_plan(request, cand, found, notes, setting)
+    caps = tuple(g.compute_capability for g in ctx.host.nvidia.gpus if g.compute_capability)
+    return replace(plan, gpu_capabilities=caps)
 
 
 def parse_python_request(text: str) -> str | None:

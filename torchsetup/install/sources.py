@@ -7,21 +7,28 @@ import os
 import re
 import sys
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Mapping
-from html.parser import HTMLParser
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from torchsetup.install.index import IndexClient, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, SourceFacts, TorchBuild
+from torchsetup.install.releases import load_releases
+from torchsetup.install.verify import load_observed
 
-__all__ = ["Prober", "gather_sources", "pip_config_files", "read_pip_settings"]
+__all__ = [
+    "Prober",
+    "gather_sources",
+    "origin_note",
+    "pip_config_files",
+    "read_pip_settings",
+]
 
-_TIMEOUT_S = 5.0
-_TORCH_WHEEL = re.compile(r"torch-(\d[^-]*)-[^/]*\.whl$")
+_WHEEL = re.compile(r"(torch|torchvision|torchaudio)-(\d[^-]*)-[^/]*\.whl$", re.IGNORECASE)
+_PROJECTS = ("torch", "torchvision", "torchaudio")
 _KEYS = ("index-url", "extra-index-url", "find-links", "constraint", "no-index")
 
 
@@ -73,10 +80,11 @@ def read_pip_settings(env: Mapping[str, str]) -> PipSettings:
 
 
 class Prober:
-    """Answers 'is this URL reachable?' once per URL (thread-safe), with a short timeout."""
+    """Answers 'is this URL reachable?' once per URL (thread-safe), from the index cache first."""
 
-    def __init__(self, offline: bool = False) -> None:
+    def __init__(self, offline: bool = False, client: IndexClient | None = None) -> None:
         self.offline = offline
+        self.client = client or IndexClient(offline=offline)
         self.answers: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
@@ -84,85 +92,50 @@ class Prober:
         with self._lock:
             if url in self.answers:
                 return self.answers[url]
-        answer = self._ask(url)
+        page = self.client.page(url)
+        answer = None if page.origin != "unreachable" else (page.error or "no answer")
         with self._lock:
             self.answers[url] = answer
         return answer
 
-    def _ask(self, url: str) -> str | None:
-        if url.startswith("file:"):
-            path = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
-            return None if path.exists() else f"{path} does not exist"
-        if self.offline:
-            return "--offline"
-        try:
-            with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as reply:
-                return None if reply.status < 400 else f"HTTP {reply.status}"
-        except urllib.error.HTTPError as err:
-            return f"HTTP {err.code}"
-        except (urllib.error.URLError, OSError, ValueError) as err:
-            return str(getattr(err, "reason", err))
+    def files(self, url: str) -> tuple[str, ...] | None:
+        """The file names a reachable page lists (cached by the client); None when it is not."""
+        page = self.client.page(url)
+        return None if page.origin == "unreachable" else tuple(f.filename for f in page.files)
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.hrefs.append(href)
-
-
-def _read_page(url: str, offline: bool) -> str | None:
-    """A simple-index or find-links page (file:// or http), or None when unavailable."""
-    parsed = urllib.parse.urlparse(url)
-    if parsed.scheme in ("", "file"):
-        path = Path(urllib.request.url2pathname(parsed.path))
-        page = path / "index.html" if path.is_dir() else path
-        try:
-            return page.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
-    if offline:
-        return None
-    try:
-        with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as reply:
-            return str(reply.read().decode("utf-8", "replace"))
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
-
-
-def _torch_in_page(url: str, text: str) -> list[TorchBuild]:
-    parser = _Links()
-    parser.feed(text)
+def _builds(page: ProjectPage, source: str) -> list[TorchBuild]:
     found = []
-    for href in parser.hrefs:
-        full = urllib.parse.urljoin(url, href).split("#", 1)[0]
-        name = urllib.parse.unquote(full.rsplit("/", 1)[-1])
-        if match := _TORCH_WHEEL.match(name):
-            found.append(TorchBuild(match.group(1), name, full, url))
+    for item in page.files:
+        if match := _WHEEL.match(item.filename):
+            name = match.group(1).lower()
+            found.append(TorchBuild(match.group(2), item.filename, item.url, source, name))
     return found
 
 
-def _scan_find_links(link: str, offline: bool) -> list[TorchBuild]:
-    parsed = urllib.parse.urlparse(link)
-    path = Path(urllib.request.url2pathname(parsed.path)) if parsed.scheme in ("", "file") else None
-    if path is not None and path.is_dir():
-        return [
-            TorchBuild(m.group(1), f.name, f.resolve().as_uri(), link)
-            for f in sorted(path.glob("torch-*.whl"))
-            if (m := _TORCH_WHEEL.match(f.name))
-        ]
-    text = _read_page(link, offline)
-    return _torch_in_page(link if parsed.scheme else Path(link).resolve().as_uri(), text or "")
+def origin_note(page: ProjectPage) -> str | None:
+    """What the plan must say about a page that did not come fresh from the network."""
+    age = f"{page.age_s / 60:.0f} min old" if page.age_s is not None else ""
+    if page.origin == "unreachable":
+        return f"{page.url} did not answer ({page.error}); nothing from it is planned"
+    if page.origin == "cache" and page.error:
+        return f"{page.url} did not answer ({page.error}); using its cached copy ({age})"
+    return None
 
 
-def _scan_index(index: str, offline: bool) -> list[TorchBuild]:
-    url = index.rstrip("/") + "/torch/"
-    text = _read_page(url, offline)
-    return _torch_in_page(url, text) if text else []
+def _offline_note(pages: Iterable[ProjectPage]) -> str:
+    """Under --offline, say what the plan rests on instead of the indexes, and how old it is."""
+    ages = [p.age_s for p in pages if p.origin == "cache" and p.age_s is not None]
+    cached = f"the index cache (oldest answer {max(ages) / 60:.0f} min)" if ages else "no cache"
+    checked = load_releases().checked
+    return (
+        f"--offline: no index was asked; planned from local folders, {cached} and torchsetup's "
+        f"shipped release data (checked {checked})"
+    )
+
+
+def _as_url(link: str) -> str:
+    return link if urllib.parse.urlparse(link).scheme else Path(link).resolve().as_uri()
 
 
 def _torch_constraint(files: tuple[str, ...]) -> str:
@@ -182,8 +155,11 @@ def _torch_constraint(files: tuple[str, ...]) -> str:
     return ",".join(specs)
 
 
-def gather_sources(request: InstallRequest, env: Mapping[str, str], pypi: str) -> SourceFacts:
-    """The user's sources (CLI first, then pip config) and the torch wheels they hold."""
+def gather_sources(
+    request: InstallRequest, env: Mapping[str, str], pypi: str, client: IndexClient | None = None
+) -> SourceFacts:
+    """The user's sources (CLI first, then pip config) and the torch wheels they hold; every
+    source that did not answer is named in the notes and in `unreachable`."""
     pip = read_pip_settings(env)
     pip = PipSettings(
         index_url=request.index_url or pip.index_url,
@@ -193,19 +169,68 @@ def gather_sources(request: InstallRequest, env: Mapping[str, str], pypi: str) -
         no_index=pip.no_index,
         origin=pip.origin,
     )
-    builds: list[TorchBuild] = []
-    for link in dict.fromkeys(pip.find_links):
-        builds += _scan_find_links(link, request.offline)
+    client = client or IndexClient(offline=request.offline)
+    links = {_as_url(link): link for link in dict.fromkeys(pip.find_links)}
     indexes = [pip.index_url] if pip.index_url and pip.index_url.rstrip("/") != pypi else []
-    for index in dict.fromkeys([*indexes, *pip.extra_index_urls]):
-        builds += _scan_index(index, request.offline)
+    projects = {
+        f"{index.rstrip('/')}/{name}/": index
+        for index in dict.fromkeys([*indexes, *pip.extra_index_urls])
+        for name in _PROJECTS
+    }
+    pages = client.pages([*links, *projects])
+    builds: list[TorchBuild] = []
+    unreachable: dict[str, str] = {}
+    notes: list[str] = []
+    for url, page in pages.items():
+        source = links.get(url) or projects[url]
+        builds += _builds(page, source)
+        if page.origin == "unreachable" and not (url in projects and page.error == "HTTP 404"):
+            unreachable.setdefault(source, page.error or "no answer")
+        else:
+            continue
+        note = origin_note(replace(page, url=source))
+        if note and not any(n.startswith(f"{source} ") for n in notes):
+            notes.append(note)
+    notes += [n for p in pages.values() if p.origin == "cache" and (n := origin_note(p))]
+    if request.offline:
+        notes.append(_offline_note(pages.values()))
     return SourceFacts(
         pip=pip,
-        builds=tuple(builds),
-        unreachable={},
+        builds=tuple(b for b in builds if b.name == "torch"),
+        companions=_with_torch_pins([b for b in builds if b.name != "torch"], client),
+        unreachable=unreachable,
         torch_constraint=_torch_constraint(pip.constraints),
         uv_available=_uv_available(),
+        notes=tuple(notes),
+        observed=load_observed(),
     )
+
+
+def _with_torch_pins(builds: list[TorchBuild], client: IndexClient) -> tuple[TorchBuild, ...]:
+    """Companions newer than the shipped pairs get their Requires-Dist torch pin (one small
+    PEP 658 request each, cached); the known ones pair by the data already."""
+    data = load_releases()
+    known = {str(v) for r in data.releases for v in (r.torchvision, r.torchaudio) if v}
+    out = []
+    for build in builds:
+        if build.version.split("+")[0] not in known:
+            text = client.metadata(build.url) or ""
+            build = replace(build, requires_torch=_torch_requirement(text))
+        out.append(build)
+    return tuple(out)
+
+
+def _torch_requirement(metadata: str) -> str:
+    for line in metadata.splitlines():
+        if not line.lower().startswith("requires-dist:"):
+            continue
+        try:
+            req = Requirement(line.split(":", 1)[1].strip())
+        except InvalidRequirement:
+            continue
+        if req.name == "torch" and (req.marker is None or req.marker.evaluate({"extra": ""})):
+            return str(req.specifier)
+    return ""
 
 
 def _uv_available() -> bool:

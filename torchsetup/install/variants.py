@@ -27,9 +27,13 @@ def platform_tag(host: HostFacts) -> str:
 def platform_problem(release: Release, host: HostFacts, data: ReleaseData) -> str | None:
     """Why no wheel of `release` can run on this host's OS/arch/C library; None when one can."""
     plat = platform_tag(host)
+    if release.version in data.missing.get(plat, ()):
+        return f"torch {release.version} has no {plat} wheels"
     if plat == "macos-arm64":
-        if release.version < data.macos_arm64_since:
-            return f"torch {release.version} has no macOS arm64 wheels (they start at 1.12.0)"
+        macos = _version(host.apple.macos_version if host.apple else None)
+        if release.version >= data.macos14_since and macos is not None and macos < Version("14"):
+            # From 2.12.0 PyPI ships only macosx_14_0_arm64 wheels (release-truth.md §3).
+            return f"torch {release.version} needs macOS ≥ 14 on arm64; this host has {macos}"
         return None
     if plat == "macos-x86_64":
         if release.version > data.macos_x86_64_until:
@@ -39,9 +43,9 @@ def platform_problem(release: Release, host: HostFacts, data: ReleaseData) -> st
         return f"torchsetup installs wheels for Linux and macOS only, not {plat}"
     if host.os.libc not in (None, "glibc"):
         return f"PyTorch's Linux wheels need glibc; this host has {host.os.libc}"
-    glibc = _version(host.os.libc_version)
-    if glibc is not None and glibc < release.glibc:
-        return f"torch {release.version} needs glibc ≥ {release.glibc}; this host has {glibc}"
+    glibc, need = _version(host.os.libc_version), release.glibc_for(plat)
+    if glibc is not None and glibc < need:
+        return f"torch {release.version} needs glibc ≥ {need}; this host has {glibc}"
     return None
 
 
@@ -52,6 +56,7 @@ class AutoVariant:
     gpu: str | None
     fallback: str
     reason: str
+    others: tuple[str, ...] = ()  # further GPU builds that also run, best first
 
 
 def auto_variant(release: Release, host: HostFacts) -> AutoVariant:
@@ -62,24 +67,34 @@ def auto_variant(release: Release, host: HostFacts) -> AutoVariant:
         why = "macOS arm64: PyPI's build, with MPS (Metal) support" if mps else "macOS x86_64: CPU"
         return AutoVariant(None, "mps" if mps else "cpu", why)
     driver = _version(host.nvidia.driver_version)
-    if driver is not None and plat == "linux-x86_64":
-        build, reason = best_cuda(release, str(host.nvidia.driver_version), _capabilities(host))
-        return AutoVariant(build.variant if build else None, "cpu", reason)
+    builds = release.cuda_for(plat)
+    if driver is not None and builds:
+        text, caps = str(host.nvidia.driver_version), _capabilities(host)
+        build, reason = best_cuda(release, text, caps, builds)
+        fits = [b for b in builds if b.min_driver <= driver and all(b.runs_on(c) for c in caps)]
+        order = sorted(fits, key=lambda b: (not b.experimental, b.cuda), reverse=True)
+        others = tuple(b.variant for b in order if build and b.variant != build.variant)
+        return AutoVariant(build.variant if build else None, "cpu", reason, others)
     if host.rocm.gfx_archs and plat == "linux-x86_64":
         return _rocm(release, host.rocm.gfx_archs)
     if driver is not None:
-        return AutoVariant(None, "cpu", f"{plat}: torchsetup knows no CUDA arch lists for it")
+        return AutoVariant(None, "cpu", f"torch {release.version} has no CUDA build for {plat}")
     return AutoVariant(None, "cpu", "no NVIDIA driver and no AMD GPU detected")
 
 
 def best_cuda(
-    release: Release, driver_text: str, capabilities: tuple[Version, ...]
+    release: Release,
+    driver_text: str,
+    capabilities: tuple[Version, ...],
+    builds: tuple[CudaBuild, ...] | None = None,
 ) -> tuple[CudaBuild | None, str]:
-    """The newest stable CUDA build the driver allows and that contains every GPU's arch."""
+    """The newest stable CUDA build (of `builds`, default x86_64's) the driver allows and that
+    contains every GPU's arch."""
     driver = Version(driver_text)
-    too_new = [b for b in release.cuda if b.min_driver > driver]
-    allowed = [b for b in release.cuda if b.min_driver <= driver]
-    missing_arch = [b for b in release.cuda if not all(b.runs_on(c) for c in capabilities)]
+    builds = release.cuda if builds is None else builds
+    too_new = [b for b in builds if b.min_driver > driver]
+    allowed = [b for b in builds if b.min_driver <= driver]
+    missing_arch = [b for b in builds if not all(b.runs_on(c) for c in capabilities)]
     fitting = [b for b in allowed if b not in missing_arch]
     why: list[str] = []
     if too_new:
@@ -93,6 +108,11 @@ def best_cuda(
     if not fitting:
         return None, f"torch {release.version}: no CUDA build fits ({'; '.join(why)})"
     best = max(fitting, key=lambda b: (not b.experimental, b.cuda))
+    if best.inferred:
+        why.append(
+            f"arch list inferred from the CUDA {best.cuda} rule (torch {release.version} is newer "
+            "than torchsetup's data); checked on the installed wheel"
+        )
     if best.experimental:
         why.append(f"{best.variant} is experimental in {release.version}")
     elif any(b.experimental and b.cuda > best.cuda for b in fitting):
