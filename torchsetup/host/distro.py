@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from torchsetup.host.system import _parse_os_release
-
-__all__ = ["Distro", "install_command", "read_distro"]
+__all__ = ["Distro", "install_command", "parse_os_release", "read_distro"]
 
 _APT = ("debian", "ubuntu")
 _DNF = ("fedora", "rhel", "centos", "rocky", "almalinux")
@@ -37,6 +35,16 @@ _WORDS = {
 }
 
 
+def parse_os_release(text: str) -> dict[str, str]:
+    """KEY=value lines of /etc/os-release (quotes stripped)."""
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key.strip()] = value.strip().strip("\"'")
+    return out
+
+
 @dataclass(frozen=True)
 class Distro:
     """ID, ID_LIKE and VERSION_ID of /etc/os-release ("" when unknown)."""
@@ -63,7 +71,7 @@ def read_distro(root: Path = Path("/")) -> Distro:
             text = (root / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        fields = _parse_os_release(text)
+        fields = parse_os_release(text)
         return Distro(
             fields.get("ID", "").lower(),
             tuple(fields.get("ID_LIKE", "").lower().split()),

@@ -12,6 +12,7 @@ from pathlib import Path
 from torchsetup import runner
 from torchsetup.envcheck.probe.main import cpu_facts
 from torchsetup.errors import TorchsetupError
+from torchsetup.host.distro import parse_os_release
 from torchsetup.host.model import AppleInfo, CpuInfo, MemoryInfo, OsInfo
 
 __all__ = ["ISA_FLAGS", "detect_apple", "detect_cpu", "detect_memory", "detect_os"]
@@ -45,7 +46,7 @@ def _read(path: Path) -> str | None:
 
 def detect_os(root: Path, env: Mapping[str, str]) -> OsInfo:
     """OS name and version, kernel, arch, libc, container and WSL hints."""
-    release = _parse_os_release(_read(root / "etc/os-release") or "")
+    release = parse_os_release(_read(root / "etc/os-release") or "")
     libc, libc_version = _libc()
     proc_version = _read(root / "proc/version") or ""
     return OsInfo(
@@ -59,15 +60,6 @@ def detect_os(root: Path, env: Mapping[str, str]) -> OsInfo:
         container=_container(root, env),
         wsl="microsoft" in proc_version.lower() or "WSL_DISTRO_NAME" in env,
     )
-
-
-def _parse_os_release(text: str) -> dict[str, str]:
-    out = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            out[key.strip()] = value.strip().strip("\"'")
-    return out
 
 
 def _libc() -> tuple[str | None, str | None]:
