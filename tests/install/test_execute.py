@@ -54,6 +54,8 @@ def test_default_install_takes_local_cpu_wheel_and_doctor_passes(
     assert code == 0, doc["errors"]
     assert doc["data"]["plan"]["torch"] == "2.13.0+cpu"
     assert doc["data"]["doctor_exit_code"] == 0
+    assert doc["data"]["doctor"]["counts"]["warn"] == 0, doc["data"]["doctor"]["results"]
+    assert "numpy" in installed_packages(tmp_path / "v")
     assert installed_packages(tmp_path / "v")["torch"] == "2.13.0+cpu"
     record = load_record()
     assert record is not None
@@ -282,3 +284,65 @@ def test_pip_backend_installs_and_locks_the_same_way(
     )
     assert code == 0, doc["errors"]
     assert installed_packages(tmp_path / "b")["torch"] == "2.13.0+cpu"
+
+
+# Counts the modules `import torch, torch._dynamo` loads from source files without a .pyc
+# beside them, under PYTHONDONTWRITEBYTECODE=1 (so this run writes none itself).
+_UNCOMPILED = (
+    "import importlib.util, os, sys, torch\n"
+    "import torch._dynamo\n"
+    "mods = [m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)]\n"
+    "py = [f for f in mods if os.path.isabs(f) and f.endswith('.py') and 'torch' in f]\n"
+    "gone = [f for f in py if not os.path.exists(importlib.util.cache_from_source(f))]\n"
+    "print(len(py), len(gone))\n"
+)
+
+
+def _uncompiled(venv: Path) -> tuple[int, int]:
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": None}
+    out = runner.run([str(venv_python(venv)), "-c", _UNCOMPILED], env=env).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+@pytest.mark.slow
+@needs_local_torch
+def test_check_after_install_writes_bytecode_for_what_imports_need(
+    machine_pip: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    code, doc, _ = _install(capsys, "--venv", str(tmp_path / "v"), "--no-numpy")
+    assert code == 0, doc["errors"]
+    loaded, uncompiled = _uncompiled(tmp_path / "v")
+    assert loaded > 500
+    assert uncompiled == 0
+
+
+@needs_local_torch
+def test_install_without_check_still_compiles_the_import_closure(
+    machine_pip: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    code, doc, _ = _install(capsys, "--venv", str(tmp_path / "v"), "--no-doctor", "--no-numpy")
+    assert code == 0, doc["errors"]
+    assert "numpy" not in installed_packages(tmp_path / "v")
+    assert _uncompiled(tmp_path / "v")[1] == 0
+
+
+@needs_local_torch
+def test_no_compile_leaves_the_venv_without_bytecode(
+    machine_pip: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    code, doc, _ = _install(capsys, "--venv", str(tmp_path / "v"), "--no-compile")
+    assert code == 0, doc["errors"]
+    loaded, uncompiled = _uncompiled(tmp_path / "v")
+    assert uncompiled == loaded

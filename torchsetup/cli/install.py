@@ -58,6 +58,15 @@ def install(
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Show the plan and stop.")] = False,
     no_doctor: Annotated[bool, typer.Option(help="Skip the doctor's checks afterwards.")] = False,
+    no_numpy: Annotated[
+        bool, typer.Option(help="No numpy (default: the newest ABI-compatible with torch).")
+    ] = False,
+    no_compile: Annotated[
+        bool, typer.Option(help="Write no .pyc (default: what `import torch` loads).")
+    ] = False,
+    compile_all: Annotated[
+        bool, typer.Option(help="Byte-compile every module (read-only images; slower).")
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> int:
     """Install the right PyTorch for this machine into a virtualenv, and say why."""
@@ -67,6 +76,11 @@ def install(
         raise UsageError(
             "--lock and --from-lock exclude each other",
             hint=f"torchsetup install --from-lock {from_lock}",
+        )
+    if no_compile and compile_all:
+        raise UsageError(
+            "--no-compile and --compile-all exclude each other",
+            hint="torchsetup install --compile-all",
         )
     if installer not in ("auto", "uv", "pip"):
         raise UsageError(
@@ -88,6 +102,8 @@ def install(
         from_lock=from_lock,
         dry_run=dry_run,
         doctor=not no_doctor,
+        numpy=not no_numpy,
+        compile="none" if no_compile else "all" if compile_all else "imports",
     )
     return _run(request, wants_json(ctx, json_output))
 

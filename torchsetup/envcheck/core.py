@@ -17,7 +17,7 @@ from torchsetup.envcheck.checks import CHECKS, Check, Context, Verdict
 from torchsetup.envcheck.checks.base import fail, skip
 from torchsetup.envcheck.checks.fixes import reinstall_torch
 from torchsetup.envcheck.checks.torch_import import failure_details
-from torchsetup.envcheck.execute import Facts, run_groups
+from torchsetup.envcheck.execute import BYTECODE_ON, Facts, run_groups
 from torchsetup.envcheck.model import (
     CheckResult,
     CheckSpec,
@@ -178,7 +178,13 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
     with ThreadPoolExecutor(max_workers=1) as pool:
         probe_host = wants_gpu and present  # no device nodes: no GPU torch could use anyway
         nvidia = pool.submit(detect_nvidia, Path("/"), dict(os.environ)) if probe_host else None
-        facts = run_groups(request.python, groups, timeout_s=request.timeout_s, cwd=request.cwd)
+        facts = run_groups(
+            request.python,
+            groups,
+            timeout_s=request.timeout_s,
+            cwd=request.cwd,
+            env=BYTECODE_ON if request.write_bytecode else None,
+        )
         host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
     if facts and not any(outcome.ok for outcome in facts.values()):
         # nothing ran at all: is it even a Python 3? (other failures: the checks say)

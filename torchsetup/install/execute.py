@@ -15,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from torchsetup import paths, runner
 from torchsetup.envcheck import DoctorReport, DoctorRequest, run_doctor
+from torchsetup.envcheck.execute import BYTECODE_ON
 from torchsetup.errors import CommandFailed, TorchsetupError, UsageError
 from torchsetup.host.detect import detect_host
 from torchsetup.host.interpreters import interpreter_at
@@ -150,6 +151,8 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
         if claim is not None:
             write_marker(plan.venv, plan.torch, plan.variant)
         doctor, doctor_code = _doctor(plan, emit)
+        if doctor is None and plan.compile == "imports":
+            _compile_imports(plan, emit, log)
     except BaseException:
         if claim is not None:
             claim.release()
@@ -209,6 +212,8 @@ def _call(plan: InstallPlan, requirements: tuple[str, ...] = ()) -> InstallCall:
         offer=plan.offer,
         constraints=plan.constraints,
         offline=plan.offline,
+        only_binary=("numpy",) if plan.numpy else (),
+        compile_all=plan.compile == "all",
     )
 
 
@@ -261,6 +266,7 @@ def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Pat
         requirement_file=reqs,
         offline=plan.offline,
         locked=True,
+        compile_all=plan.compile == "all",
     )
     try:
         runner.run(install_argv(call), on_line=_lines(emit), log_path=log)
@@ -305,5 +311,21 @@ def _doctor(plan: InstallPlan, emit: EventCallback) -> tuple[DoctorReport | None
     if not plan.doctor:
         return None, None
     emit("step", "checking the new venv (torchsetup doctor, core checks)")
-    report = run_doctor(DoctorRequest(python=venv_python(plan.venv), core_only=True))
+    request = DoctorRequest(
+        python=venv_python(plan.venv), core_only=True, write_bytecode=plan.compile != "none"
+    )
+    report = run_doctor(request)
     return report, report.exit_code
+
+
+# What the check imports anyway (any torch.optim optimizer pulls in torch._dynamo on 2.x);
+# Python 3.6 and torch 1.9 must run it.
+_IMPORTS = "import torch\ntry:\n    import torch._dynamo\nexcept ImportError:\n    pass\n"
+
+
+def _compile_imports(plan: InstallPlan, emit: EventCallback, log: Path) -> None:
+    """Without the check, import what it would, once, writing bytecode: every later `import
+    torch` then loads .pyc files (uv installs none; pip's full compile costs seconds more)."""
+    emit("step", "byte-compiling what `import torch` loads")
+    argv = [str(venv_python(plan.venv)), "-c", _IMPORTS]
+    runner.run(argv, env=BYTECODE_ON, log_path=log, check=False, timeout=600)

@@ -36,6 +36,8 @@ class InstallRequest:
     from_lock: Path | None = None
     dry_run: bool = False
     doctor: bool = True
+    numpy: bool = True  # --no-numpy: False
+    compile: str = "imports"  # imports (what `import torch` loads) | all | none
 
 
 @dataclass(frozen=True)
@@ -115,3 +117,5 @@ class InstallPlan:
     from_lock: Path | None = None
     doctor: bool = True
     pip_command: str = ""
+    numpy: str | None = None  # the numpy requirement (also in requirements); None: --no-numpy
+    compile: str = "imports"  # imports | all | none (InstallRequest.compile)
