@@ -43,6 +43,10 @@ __all__ = [
 # The slow tasks go last: gradcheck pulls in sympy and the first optimizer imports torch._dynamo
 # (seconds on torch 2.x), so a hang there cannot hide the cheap checks' results.
 _LAST = ("perf.cpu_matmul", "torch.autograd.custom_function", "torch.optim.convergence")
+# The optimizer check gets a child of its own: importing torch._dynamo costs about as much as
+# importing torch, so beside the other torch checks (on a second core) the doctor takes about
+# what `import torch, torch._dynamo` takes, not that plus everything else.
+_OWN_CHILD = ("torch.optim.convergence",)
 _SHARED = ("torch.import", "gpu.cuda")  # read by many checks; timed under their own ids
 _GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia/version", "/dev/kfd")
 
@@ -161,7 +165,12 @@ def _plan_groups(checks: Sequence[Check], gpu_present: bool) -> list[list[str]]:
             groups["gpu"] = []
     if groups["torch"] and groups["torch"][0] != "torch.import":
         groups["torch"].insert(0, "torch.import")
-    return [g for g in (groups["torch"], groups["gpu"], groups["static"]) if g]
+    alone = [t for t in groups["torch"] if t in _OWN_CHILD]
+    groups["torch"] = [t for t in groups["torch"] if t not in _OWN_CHILD]
+    slow = ["torch.import", *alone] if alone else []
+    if slow and groups["torch"] == ["torch.import"]:
+        groups["torch"] = []  # nothing else needs torch: one child imports it
+    return [g for g in (groups["torch"], slow, groups["gpu"], groups["static"]) if g]
 
 
 def _gpu_present() -> bool:
