@@ -112,6 +112,7 @@ def _run(request: InstallRequest, as_json: bool) -> int:
     from torchsetup.install.execute import execute, plan_install
     from torchsetup.report import console, emit
     from torchsetup.report.install import render_plan, render_result
+    from torchsetup.report.progress import DownloadView
 
     plan = plan_install(request)
     if request.dry_run:
@@ -128,6 +129,7 @@ def _run(request: InstallRequest, as_json: bool) -> int:
                 err.print(f"→ {text}")
             status.update(text[:120])
 
-        result = execute(plan, on_event)
+        view = None if as_json else DownloadView(err, status)
+        result = execute(plan, on_event, view)
     code = 1 if result.doctor_exit_code else 0
     return emit("install", result, as_json=as_json, human=render_result, exit_code=code)

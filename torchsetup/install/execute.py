@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from torchsetup.host.model import Interpreter
 from torchsetup.install.backends import InstallCall, compile_argv, install_argv, uv_bin
 from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requirements_text, write_lock
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest
+from torchsetup.install.progress import Download, DownloadWatch
 from torchsetup.install.releases import load_releases
 from torchsetup.install.resolve import ResolveContext, parse_python_request, resolve
 from torchsetup.install.sources import Prober, gather_sources
@@ -130,9 +132,14 @@ def _requested_interpreter(request: InstallRequest) -> Interpreter | None:
     return interpreter_at(Path(request.python), hint="torchsetup install --python 3.11")
 
 
-def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> InstallResult:
+def execute(
+    plan: InstallPlan,
+    on_event: EventCallback | None = None,
+    on_download: Callable[[Download], None] | None = None,
+) -> InstallResult:
     """Create the venv, install, lock, check. A failure removes what this run made (recorded as
-    it makes it), and puts a pre-existing venv's packages back; it never removes anything else."""
+    it makes it), and puts a pre-existing venv's packages back; it never removes anything else.
+    on_download gets the big downloads' bytes (install/progress) while uv fetches them."""
     emit = on_event or (lambda kind, text: None)
     log = paths.new_log_path("install")
     started = time.monotonic()
@@ -146,7 +153,8 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
             )
             claim.take(_RETRY)  # the marker goes in first: an interrupted run is recognisable
             create_venv(plan.venv, python, plan.venv_creator, on_line=_lines(emit))
-        lock_written = _install(plan, emit, log)
+        with _watching(emit, on_download) as watched:
+            lock_written = _install(plan, watched, log)
         _check_torch(plan, log)
         if claim is not None:
             write_marker(plan.venv, plan.torch, plan.variant)
@@ -172,6 +180,24 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
         seconds=time.monotonic() - started,
         log_path=log,
     )
+
+
+@contextmanager
+def _watching(
+    emit: EventCallback, on_download: Callable[[Download], None] | None
+) -> Iterator[EventCallback]:
+    """emit, also feeding the installer's lines to a DownloadWatch when one is wanted."""
+    if on_download is None:
+        yield emit
+        return
+
+    def tee(kind: str, text: str) -> None:
+        if kind == "line":
+            watch.line(text)
+        emit(kind, text)
+
+    with DownloadWatch(on_download) as watch:
+        yield tee
 
 
 def _restore(plan: InstallPlan, before: dict[str, str], log: Path) -> None:
