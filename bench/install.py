@@ -28,6 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TORCH = "2.13.0"
 FLOOR = "import torch\ntry:\n    import torch._dynamo\nexcept ImportError:\n    pass"
+# torchsetup from this checkout without PYTHONPATH: the doctor keeps the user's PYTHONPATH for
+# the target, where this checkout's torchsetup.egg-info would count as an installed dist.
+TORCHSETUP = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+              "from torchsetup.cli import main; main(sys.argv[1:])"]  # fmt: skip
 
 
 def _timed(argv: list[str], env: dict[str, str]) -> float:
@@ -67,7 +71,7 @@ def uv_made(venv: Path, env: dict[str, str]) -> float:
 def torchsetup_made(venv: Path, env: dict[str, str], *args: str) -> float:
     """torchsetup install --torch 2.13.0 into a new venv."""
     shutil.rmtree(venv, ignore_errors=True)
-    argv = [sys.executable, "-m", "torchsetup", "install", "--torch", TORCH, "--venv", str(venv)]
+    argv = [*TORCHSETUP, "install", "--torch", TORCH, "--venv", str(venv)]
     return _timed([*argv, *args], env)
 
 
@@ -88,7 +92,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="torchsetup-bench-") as tmp:
         work = Path(tmp)
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        env.pop("PYTHONPATH", None)
         env.update(XDG_STATE_HOME=str(work / "state"), XDG_DATA_HOME=str(work / "data"))
         env.update(XDG_CACHE_HOME=str(work / "cache"), VIRTUALENV_APP_DATA=str(work / "vapp"))
         pip, cold, warm, uv = [], [], [], []

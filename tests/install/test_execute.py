@@ -304,45 +304,44 @@ def _uncompiled(venv: Path) -> tuple[int, int]:
     return int(out[0]), int(out[1])
 
 
+@pytest.fixture
+def no_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine's (and many images') setting: Python writes no .pyc on its own."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+
+
+def _install_v(capsys: pytest.CaptureFixture[str], venv: Path, *args: str) -> None:
+    code, doc, _ = _install(capsys, "--venv", str(venv), *args)
+    assert code == 0, doc["errors"]
+
+
 @pytest.mark.slow
 @needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
 def test_check_after_install_writes_bytecode_for_what_imports_need(
-    machine_pip: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    code, doc, _ = _install(capsys, "--venv", str(tmp_path / "v"), "--no-numpy")
-    assert code == 0, doc["errors"]
+    _install_v(capsys, tmp_path / "v", "--no-numpy")
     loaded, uncompiled = _uncompiled(tmp_path / "v")
     assert loaded > 500
     assert uncompiled == 0
 
 
 @needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
 def test_install_without_check_still_compiles_the_import_closure(
-    machine_pip: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    code, doc, _ = _install(capsys, "--venv", str(tmp_path / "v"), "--no-doctor", "--no-numpy")
-    assert code == 0, doc["errors"]
+    _install_v(capsys, tmp_path / "v", "--no-doctor", "--no-numpy")
     assert "numpy" not in installed_packages(tmp_path / "v")
     assert _uncompiled(tmp_path / "v")[1] == 0
 
 
 @needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
 def test_no_compile_leaves_the_venv_without_bytecode(
-    machine_pip: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    code, doc, _ = _install(capsys, "--venv", str(tmp_path / "v"), "--no-compile")
-    assert code == 0, doc["errors"]
+    _install_v(capsys, tmp_path / "v", "--no-compile", "--no-numpy")
     loaded, uncompiled = _uncompiled(tmp_path / "v")
     assert uncompiled == loaded
