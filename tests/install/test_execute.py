@@ -112,6 +112,7 @@ def _stand_in_lock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         str(tmp_path / "wh"),
         "--offline",
         "--no-doctor",
+        "--no-numpy",
         "--lock",
         str(lock),
     )
@@ -125,7 +126,14 @@ def test_tampered_wheel_is_refused_and_new_venv_removed(
     lock = _stand_in_lock(tmp_path, capsys)
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body="import os; os.system('evil')\n")
     code, doc, _err = _install(
-        capsys, "--venv", str(tmp_path / "b"), "--from-lock", str(lock), "--no-doctor", "--offline"
+        capsys,
+        "--venv",
+        str(tmp_path / "b"),
+        "--from-lock",
+        str(lock),
+        "--no-doctor",
+        "--no-numpy",
+        "--offline",
     )
     assert code == 1
     assert "hash" in doc["errors"][0]["message"].lower()
@@ -139,7 +147,14 @@ def test_failure_leaves_existing_venv_as_it_was(
     before = installed_packages(tmp_path / "a")
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body="x = 1\n")
     code, _, _ = _install(
-        capsys, "--venv", str(tmp_path / "a"), "--from-lock", str(lock), "--no-doctor", "--offline"
+        capsys,
+        "--venv",
+        str(tmp_path / "a"),
+        "--from-lock",
+        str(lock),
+        "--no-doctor",
+        "--no-numpy",
+        "--offline",
     )
     assert code == 1
     assert installed_packages(tmp_path / "a") == before
@@ -162,6 +177,7 @@ def test_existing_venv_with_same_python_is_reused(
         str(tmp_path / "wh"),
         "--offline",
         "--no-doctor",
+        "--no-numpy",
     )
     assert code == 0, doc["errors"]
     assert doc["data"]["plan"]["venv_exists"] is True
@@ -215,7 +231,15 @@ def test_restore_puts_back_an_existing_venvs_packages(
     make_wheel(wh, "torch", "2.13.0+cpu")
     make_wheel(wh, "extra-pkg", "1.0")
     venv = tmp_path / "v"
-    common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
+    common = (
+        "--venv",
+        str(venv),
+        "--find-links",
+        str(wh),
+        "--offline",
+        "--no-doctor",
+        "--no-numpy",
+    )
     assert _install(capsys, "--torch", "2.12.1", *common)[0] == 0
     before = installed_packages(venv)
     request = InstallRequest(torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True)
@@ -265,7 +289,15 @@ def test_pip_backend_installs_and_locks_the_same_way(
 ) -> None:
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu")
     lock = tmp_path / "p.lock"
-    common = ("--find-links", str(tmp_path / "wh"), "--offline", "--no-doctor", "--torch", "2.13.0")
+    common = (
+        "--find-links",
+        str(tmp_path / "wh"),
+        "--offline",
+        "--no-doctor",
+        "--no-numpy",
+        "--torch",
+        "2.13.0",
+    )
     code, doc, _ = _install(
         capsys, "--venv", str(tmp_path / "a"), "--installer", "pip", "--lock", str(lock), *common
     )
@@ -281,6 +313,7 @@ def test_pip_backend_installs_and_locks_the_same_way(
         str(lock),
         "--offline",
         "--no-doctor",
+        "--no-numpy",
     )
     assert code == 0, doc["errors"]
     assert installed_packages(tmp_path / "b")["torch"] == "2.13.0+cpu"

@@ -47,7 +47,8 @@ def _entry(key: dict[str, Any]) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    return folder / (hashlib.sha256(key["path"].encode()).hexdigest()[:32] + ".json")
+    name = hashlib.sha256(os.fsencode(key["path"])).hexdigest()[:32]  # any bytes a path may hold
+    return folder / f"{name}.json"
 
 
 def cached_answer(exe: Path, query: str) -> tuple[str | None, dict[str, Any] | None]:
