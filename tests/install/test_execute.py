@@ -348,7 +348,6 @@ def _install_v(capsys: pytest.CaptureFixture[str], venv: Path, *args: str) -> No
     assert code == 0, doc["errors"]
 
 
-@pytest.mark.slow
 @needs_local_torch
 @pytest.mark.usefixtures("machine_pip", "no_bytecode")
 def test_check_after_install_writes_bytecode_for_what_imports_need(

@@ -120,7 +120,6 @@ needs = pytest.mark.skipif(
 )
 
 
-@pytest.mark.slow
 @needs
 def test_terminal_shows_a_bar_with_bytes_rate_and_file_and_stdout_stays_clean(
     slow_index: str,
@@ -151,7 +150,6 @@ def test_terminal_shows_a_bar_with_bytes_rate_and_file_and_stdout_stays_clean(
     assert b"MiB" not in out
 
 
-@pytest.mark.slow
 @needs
 def test_pipe_gets_plain_progress_lines_on_stderr_only(slow_index: str) -> None:
     done = subprocess.run(_argv(slow_index), capture_output=True, text=True, env=_env(), cwd=ROOT)
