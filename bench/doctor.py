@@ -4,7 +4,8 @@
 
 Without --venv it builds a scratch venv with the torch 2.13.0+cpu wheel from /opt/wheels
 (byte-compiled, as pip installs it).
-Goals (issue 3): doctor ≤ 1.5× `import torch` and ≤ 0.9× collect_env, with ≥ 20 real checks.
+Goals (issue 3): doctor ≤ 1.5× `import torch` and ≤ 0.9× collect_env, with ≥ 20 real checks;
+(issue 13) doctor ≤ 1.15× its honest floor `python -c "import torch, torch._dynamo"`.
 """
 
 from __future__ import annotations
@@ -87,7 +88,10 @@ def main() -> int:
     print(f"real checks run (not skipped): {len(real)} of {len(report['data']['results'])}")
     print(f"doctor / import torch = {doc / imp:.2f}  (goal ≤ 1.5)")
     print(f"doctor / collect_env  = {doc / ce:.2f}  (goal ≤ 0.9)")
-    print(f"doctor / (import torch + torch._dynamo, the optimizer's floor) = {doc / dynamo:.2f}")
+    print(
+        f"doctor / (import torch + torch._dynamo, the optimizer's floor) = {doc / dynamo:.2f}"
+        "  (goal ≤ 1.15)"
+    )
     return 0
 
 

@@ -42,6 +42,8 @@ def test_default_install_takes_local_cpu_wheel_and_doctor_passes(
     assert code == 0, doc["errors"]
     assert doc["data"]["plan"]["torch"] == "2.13.0+cpu"
     assert doc["data"]["doctor_exit_code"] == 0
+    assert doc["data"]["doctor"]["counts"]["warn"] == 0, doc["data"]["doctor"]["results"]
+    assert "numpy" in installed_packages(tmp_path / "v")
     assert installed_packages(tmp_path / "v")["torch"] == "2.13.0+cpu"
     record = load_record()
     assert record is not None
@@ -98,6 +100,7 @@ def _stand_in_lock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         str(tmp_path / "wh"),
         "--offline",
         "--no-doctor",
+        "--no-numpy",
         "--lock",
         str(lock),
     )
@@ -111,7 +114,14 @@ def test_tampered_wheel_is_refused_and_new_venv_removed(
     lock = _stand_in_lock(tmp_path, capsys)
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body="import os; os.system('evil')\n")
     code, doc, _err = _install(
-        capsys, "--venv", str(tmp_path / "b"), "--from-lock", str(lock), "--no-doctor", "--offline"
+        capsys,
+        "--venv",
+        str(tmp_path / "b"),
+        "--from-lock",
+        str(lock),
+        "--no-doctor",
+        "--no-numpy",
+        "--offline",
     )
     assert code == 1
     assert "hash" in doc["errors"][0]["message"].lower()
@@ -128,9 +138,12 @@ def test_failure_leaves_existing_venv_as_it_was(
     make_wheel(wh, "torch", "2.12.1+cpu")
     make_wheel(wh, "torch", "2.13.0+cpu")
     common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
+    common += ("--no-numpy",)
     assert _install(capsys, "--torch", "2.12.1", *common)[0] == 0
     before = installed_packages(venv)
-    request = InstallRequest(torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True)
+    request = InstallRequest(
+        torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True, numpy=False
+    )
 
     def interrupt_at_the_doctor(kind: str, text: str) -> None:
         # torch 2.13.0 has replaced 2.12.1 by now: the failure comes after the venv changed
@@ -160,6 +173,7 @@ def test_existing_venv_with_same_python_is_reused(
         str(tmp_path / "wh"),
         "--offline",
         "--no-doctor",
+        "--no-numpy",
     )
     assert code == 0, doc["errors"]
     assert doc["data"]["plan"]["venv_exists"] is True
@@ -213,7 +227,15 @@ def test_restore_puts_back_an_existing_venvs_packages(
     make_wheel(wh, "torch", "2.13.0+cpu")
     make_wheel(wh, "extra-pkg", "1.0")
     venv = tmp_path / "v"
-    common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
+    common = (
+        "--venv",
+        str(venv),
+        "--find-links",
+        str(wh),
+        "--offline",
+        "--no-doctor",
+        "--no-numpy",
+    )
     assert _install(capsys, "--torch", "2.12.1", *common)[0] == 0
     before = installed_packages(venv)
     request = InstallRequest(torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True)
@@ -263,7 +285,15 @@ def test_pip_backend_installs_and_locks_the_same_way(
 ) -> None:
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu")
     lock = tmp_path / "p.lock"
-    common = ("--find-links", str(tmp_path / "wh"), "--offline", "--no-doctor", "--torch", "2.13.0")
+    common = (
+        "--find-links",
+        str(tmp_path / "wh"),
+        "--offline",
+        "--no-doctor",
+        "--no-numpy",
+        "--torch",
+        "2.13.0",
+    )
     code, doc, _ = _install(
         capsys, "--venv", str(tmp_path / "a"), "--installer", "pip", "--lock", str(lock), *common
     )
@@ -279,6 +309,67 @@ def test_pip_backend_installs_and_locks_the_same_way(
         str(lock),
         "--offline",
         "--no-doctor",
+        "--no-numpy",
     )
     assert code == 0, doc["errors"]
     assert installed_packages(tmp_path / "b")["torch"] == "2.13.0+cpu"
+
+
+# Counts the modules `import torch, torch._dynamo` loads from source files without a .pyc
+# beside them, under PYTHONDONTWRITEBYTECODE=1 (so this run writes none itself).
+_UNCOMPILED = (
+    "import importlib.util, os, sys, torch\n"
+    "import torch._dynamo\n"
+    "mods = [m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)]\n"
+    "py = [f for f in mods if os.path.isabs(f) and f.endswith('.py') and 'torch' in f]\n"
+    "gone = [f for f in py if not os.path.exists(importlib.util.cache_from_source(f))]\n"
+    "print(len(py), len(gone))\n"
+)
+
+
+def _uncompiled(venv: Path) -> tuple[int, int]:
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": None}
+    out = runner.run([str(venv_python(venv)), "-c", _UNCOMPILED], env=env).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+@pytest.fixture
+def no_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine's (and many images') setting: Python writes no .pyc on its own."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+
+
+def _install_v(capsys: pytest.CaptureFixture[str], venv: Path, *args: str) -> None:
+    code, doc, _ = _install(capsys, "--venv", str(venv), *args)
+    assert code == 0, doc["errors"]
+
+
+@needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
+def test_check_after_install_writes_bytecode_for_what_imports_need(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _install_v(capsys, tmp_path / "v", "--no-numpy")
+    loaded, uncompiled = _uncompiled(tmp_path / "v")
+    assert loaded > 500
+    assert uncompiled == 0
+
+
+@needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
+def test_install_without_check_still_compiles_the_import_closure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _install_v(capsys, tmp_path / "v", "--no-doctor", "--no-numpy")
+    assert "numpy" not in installed_packages(tmp_path / "v")
+    assert _uncompiled(tmp_path / "v")[1] == 0
+
+
+@needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
+def test_no_compile_leaves_the_venv_without_bytecode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _install_v(capsys, tmp_path / "v", "--no-compile", "--no-numpy")
+    loaded, uncompiled = _uncompiled(tmp_path / "v")
+    assert uncompiled == loaded

@@ -149,7 +149,7 @@ def test_python_27_has_no_release() -> None:
 )
 def test_companions_match_reference_pins(torch: str, vision: str, audio: str) -> None:
     host = make_host(pythons=("3.11.7", "3.9.18"))
-    request = InstallRequest(torch=torch, with_packages=("torchvision", "torchaudio"))
+    request = InstallRequest(torch=torch, with_packages=("torchvision", "torchaudio"), numpy=False)
     plan = resolve(request, make_ctx(host))
     names = [r.split("==")[0] for r in plan.requirements]
     pins = [r.split("==")[1].split("+")[0] for r in plan.requirements]
@@ -161,7 +161,7 @@ def test_find_links_era_pins_local_tags() -> None:
     host = make_host(pythons=("3.11.7", "3.9.18"))
     request = InstallRequest(torch="1.9.0", variant="cpu", with_packages=("torchvision",))
     plan = resolve(request, make_ctx(host))
-    assert plan.requirements == ("torch==1.9.0+cpu", "torchvision==0.10.0+cpu")
+    assert plan.requirements == ("torch==1.9.0+cpu", "torchvision==0.10.0+cpu", "numpy<2")
     assert plan.offer.find_links[0] == f"{PYTORCH}/torch_stable.html"
 
 

@@ -28,61 +28,86 @@ def register(app: typer.Typer) -> None:
     app.command(name="install", epilog=_EPILOG)(install)
 
 
+# Typer reads options from the annotations; as module-level aliases they keep install() short.
+Torch = Annotated[
+    Optional[str], typer.Option(metavar="VER", help="torch version (2.13.0, or 2.13).")
+]
+Variant = Annotated[
+    str, typer.Option(metavar="VARIANT", help="auto, cpu, cuXYZ (cu126) or rocmX.Y.")
+]
+With = Annotated[
+    Optional[str],
+    typer.Option("--with", metavar="PKGS", help="Companions: torchvision,torchaudio."),
+]
+Venv = Annotated[
+    Optional[Path], typer.Option(metavar="DIR", help="Venv dir (default: one per build).")
+]
+Python = Annotated[
+    Optional[str],
+    typer.Option(metavar="VER|PATH", help="Python version (3.9) or interpreter path."),
+]
+Installer = Annotated[str, typer.Option(metavar="NAME", help="auto, uv or pip.")]
+IndexUrl = Annotated[Optional[str], typer.Option(metavar="URL", help="Base index (a PyPI mirror).")]
+FindLinks = Annotated[
+    Optional[list[str]],
+    typer.Option(metavar="DIR|URL", help="Folder or page of wheels (repeatable)."),
+]
+TorchIndex = Annotated[
+    Optional[str],
+    typer.Option(metavar="URL", help="Mirror of https://download.pytorch.org/whl (cpu/, cu126/…)."),
+]
+Offline = Annotated[bool, typer.Option("--offline", help="No network: folders and file:// only.")]
+Lock = Annotated[
+    Optional[Path], typer.Option(metavar="FILE", help="Write versions, URLs, sha256 here.")
+]
+FromLock = Annotated[
+    Optional[Path],
+    typer.Option(metavar="FILE", help="Reinstall exactly this lock, hash-checked."),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop.")]
+ForHost = Annotated[
+    Optional[Path],
+    typer.Option(
+        metavar="FILE",
+        help="Plan for another machine: what `torchsetup --json host` printed there.",
+    ),
+]
+NoDoctor = Annotated[bool, typer.Option("--no-doctor", help="Skip the doctor's checks afterwards.")]
+NoNumpy = Annotated[
+    bool,
+    typer.Option("--no-numpy", help="No numpy (default: the newest ABI-compatible with torch)."),
+]
+NoCompile = Annotated[
+    bool, typer.Option("--no-compile", help="Write no .pyc (default: what `import torch` loads).")
+]
+CompileAll = Annotated[
+    bool,
+    typer.Option("--compile-all", help="Byte-compile every module (read-only images; slower)."),
+]
+JsonOutput = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+
+
 def install(
     ctx: typer.Context,
-    torch: Annotated[
-        Optional[str], typer.Option(metavar="VER", help="torch version (2.13.0, or 2.13).")
-    ] = None,
-    variant: Annotated[
-        str, typer.Option(metavar="VARIANT", help="auto, cpu, cuXYZ (cu126) or rocmX.Y.")
-    ] = "auto",
-    with_: Annotated[
-        Optional[str],
-        typer.Option("--with", metavar="PKGS", help="Companions: torchvision,torchaudio."),
-    ] = None,
-    venv: Annotated[
-        Optional[Path], typer.Option(metavar="DIR", help="Venv dir (default: one per build).")
-    ] = None,
-    python: Annotated[
-        Optional[str],
-        typer.Option(metavar="VER|PATH", help="Python version (3.9) or interpreter path."),
-    ] = None,
-    installer: Annotated[str, typer.Option(metavar="NAME", help="auto, uv or pip.")] = "auto",
-    index_url: Annotated[
-        Optional[str], typer.Option(metavar="URL", help="Base index (a PyPI mirror).")
-    ] = None,
-    find_links: Annotated[
-        Optional[list[str]],
-        typer.Option(metavar="DIR|URL", help="Folder or page of wheels (repeatable)."),
-    ] = None,
-    torch_index: Annotated[
-        Optional[str],
-        typer.Option(
-            metavar="URL", help="Mirror of https://download.pytorch.org/whl (cpu/, cu126/…)."
-        ),
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="No network: folders and file:// only.")
-    ] = False,
-    lock: Annotated[
-        Optional[Path], typer.Option(metavar="FILE", help="Write versions, URLs, sha256 here.")
-    ] = None,
-    from_lock: Annotated[
-        Optional[Path],
-        typer.Option(metavar="FILE", help="Reinstall exactly this lock, hash-checked."),
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop.")] = False,
-    for_host: Annotated[
-        Optional[Path],
-        typer.Option(
-            metavar="FILE",
-            help="Plan for another machine: what `torchsetup --json host` printed there.",
-        ),
-    ] = None,
-    no_doctor: Annotated[
-        bool, typer.Option("--no-doctor", help="Skip the doctor's checks afterwards.")
-    ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    torch: Torch = None,
+    variant: Variant = "auto",
+    with_: With = None,
+    venv: Venv = None,
+    python: Python = None,
+    installer: Installer = "auto",
+    index_url: IndexUrl = None,
+    find_links: FindLinks = None,
+    torch_index: TorchIndex = None,
+    offline: Offline = False,
+    lock: Lock = None,
+    from_lock: FromLock = None,
+    dry_run: DryRun = False,
+    for_host: ForHost = None,
+    no_doctor: NoDoctor = False,
+    no_numpy: NoNumpy = False,
+    no_compile: NoCompile = False,
+    compile_all: CompileAll = False,
+    json_output: JsonOutput = False,
 ) -> int:
     """Install the right PyTorch for this machine into a virtualenv, and say why."""
     from torchsetup.errors import UsageError
@@ -96,6 +121,11 @@ def install(
         raise UsageError(
             "--for-host plans for another machine: it needs --dry-run",
             hint=f"torchsetup install --dry-run --for-host {for_host}",
+        )
+    if no_compile and compile_all:
+        raise UsageError(
+            "--no-compile and --compile-all exclude each other",
+            hint="torchsetup install --compile-all",
         )
     if installer not in ("auto", "uv", "pip"):
         raise UsageError(
@@ -118,6 +148,8 @@ def install(
         dry_run=dry_run,
         doctor=not no_doctor,
         for_host=for_host,
+        numpy=not no_numpy,
+        compile="none" if no_compile else "all" if compile_all else "imports",
     )
     return _run(request, wants_json(ctx, json_output))
 
@@ -126,6 +158,7 @@ def _run(request: InstallRequest, as_json: bool) -> int:
     from torchsetup.install.execute import execute, plan_install
     from torchsetup.report import console, emit
     from torchsetup.report.install import render_plan, render_result
+    from torchsetup.report.progress import DownloadView
 
     plan = plan_install(request)
     if request.dry_run:
@@ -142,6 +175,7 @@ def _run(request: InstallRequest, as_json: bool) -> int:
                 err.print(f"→ {text}")
             status.update(text[:120])
 
-        result = execute(plan, on_event)
+        view = None if as_json else DownloadView(err, status)
+        result = execute(plan, on_event, view)
     code = 1 if result.doctor_exit_code else 0
     return emit("install", result, as_json=as_json, human=render_result, exit_code=code)

@@ -16,7 +16,7 @@ from packaging.version import Version
 from torchsetup.envcheck.checks import CHECKS, Check, Context
 from torchsetup.envcheck.checks.base import fail
 from torchsetup.envcheck.checks.evidence import gate, refuse_unproven
-from torchsetup.envcheck.execute import Facts, TaskOutcome, run_groups
+from torchsetup.envcheck.execute import BYTECODE_ON, Facts, TaskOutcome, run_groups
 from torchsetup.envcheck.model import (
     CheckResult,
     CheckSpec,
@@ -42,6 +42,10 @@ __all__ = [
 # The slow tasks go last: gradcheck pulls in sympy and the first optimizer imports torch._dynamo
 # (seconds on torch 2.x), so a hang there cannot hide the cheap checks' results.
 _LAST = ("perf.cpu_matmul", "torch.autograd.custom_function", "torch.optim.convergence")
+# The optimizer check gets a child of its own: importing torch._dynamo costs about as much as
+# importing torch, so beside the other torch checks (on a second core) the doctor takes about
+# what `import torch, torch._dynamo` takes, not that plus everything else.
+_OWN_CHILD = ("torch.optim.convergence",)
 _SHARED = ("torch.import", "gpu.cuda")  # read by many checks; timed under their own ids
 _GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia/version", "/dev/kfd")
 _NO_GPU = "not run: no GPU on this machine (no /dev/nvidia0, /dev/nvidiactl or /dev/kfd)"
@@ -166,7 +170,12 @@ def _plan_groups(checks: Sequence[Check], gpu_present: bool) -> list[list[str]]:
             groups["gpu"] = []
     if groups["torch"] and groups["torch"][0] != "torch.import":
         groups["torch"].insert(0, "torch.import")
-    return [g for g in (groups["torch"], groups["gpu"], groups["static"]) if g]
+    alone = [t for t in groups["torch"] if t in _OWN_CHILD]
+    groups["torch"] = [t for t in groups["torch"] if t not in _OWN_CHILD]
+    slow = ["torch.import", *alone] if alone else []
+    if slow and groups["torch"] == ["torch.import"]:
+        groups["torch"] = []  # nothing else needs torch: one child imports it
+    return [g for g in (groups["torch"], slow, groups["gpu"], groups["static"]) if g]
 
 
 def _gpu_present() -> bool:
@@ -183,7 +192,13 @@ def run_doctor(request: DoctorRequest) -> DoctorReport:
     with ThreadPoolExecutor(max_workers=1) as pool:
         probe_host = wants_gpu and present  # no device nodes: no GPU torch could use anyway
         nvidia = pool.submit(detect_nvidia, Path("/"), dict(os.environ)) if probe_host else None
-        facts = run_groups(request.python, groups, timeout_s=request.timeout_s, cwd=request.cwd)
+        facts = run_groups(
+            request.python,
+            groups,
+            timeout_s=request.timeout_s,
+            cwd=request.cwd,
+            env=BYTECODE_ON if request.write_bytecode else None,
+        )
         host_gpu = nvidia.result() if nvidia else NvidiaInfo(None, None)
     for task in (t for c in checks for t in (*c.tasks, *c.optional) if t not in facts):
         # only the GPU group is ever left out: say why, so its checks skip naming it

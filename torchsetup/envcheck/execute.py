@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +17,19 @@ from typing import Any
 from torchsetup import runner
 from torchsetup.errors import TorchsetupError
 
-__all__ = ["PROBE_FILES", "Facts", "TaskOutcome", "probe_argv", "run_groups"]
+__all__ = ["BYTECODE_ON", "PROBE_FILES", "Facts", "TaskOutcome", "probe_argv", "run_groups"]
 
 PROBE_DIR = Path(__file__).resolve().parent / "probe"
 PROBE_FILES = tuple(PROBE_DIR / name for name in ("main.py", "seed.py", "gpu.py", "ext.py"))
 MARK = "@@torchsetup "
 _RETRIES = 2
+#: Environment changes that let a child write .pyc files beside the sources it imports (under
+#: PYTHONDONTWRITEBYTECODE=1, common in images and CI, a venv without .pyc recompiles torch on
+#: every import); only install asks for it, for the venv it just made.
+BYTECODE_ON: Mapping[str, str | None] = {
+    "PYTHONDONTWRITEBYTECODE": None,
+    "PYTHONPYCACHEPREFIX": None,
+}
 _KEEP_CHARS = 1 << 20  # of the target's own stdout/stderr: enough for any traceback
 # `python -c` puts the cwd first on sys.path, as the user's own `python -c "import torch"` does,
 # so a torch/ folder in the cwd shadows torch here too. Python 3.6 must parse this.
@@ -73,7 +80,12 @@ def probe_argv(python: Path, tasks: Sequence[str], timeout_s: float) -> list[str
 
 
 def run_groups(
-    python: Path, groups: Sequence[Sequence[str]], *, timeout_s: float, cwd: Path | None
+    python: Path,
+    groups: Sequence[Sequence[str]],
+    *,
+    timeout_s: float,
+    cwd: Path | None,
+    env: Mapping[str, str | None] | None = None,
 ) -> Facts:
     """Run each group of tasks in its own child, concurrently; every task gets an outcome.
 
@@ -84,7 +96,8 @@ def run_groups(
     cancel = threading.Event()
     pool = ThreadPoolExecutor(max_workers=max(1, len(groups)))
     try:
-        futures = [pool.submit(_run_group, python, g, timeout_s, cwd, cancel) for g in groups]
+        child = _Child(timeout_s, cwd, env)
+        futures = [pool.submit(_run_group, python, g, child, cancel) for g in groups]
         for future in futures:
             for task, outcome in future.result().items():
                 facts.setdefault(task, outcome)  # the first group's torch.import is the one
@@ -96,15 +109,22 @@ def run_groups(
     return facts
 
 
-def _run_group(
-    python: Path, tasks: Sequence[str], timeout_s: float, cwd: Path | None, cancel: threading.Event
-) -> Facts:
+@dataclass(frozen=True)
+class _Child:
+    """How each probe child runs: its time limit, working directory and environment changes."""
+
+    timeout_s: float
+    cwd: Path | None
+    env: Mapping[str, str | None] | None
+
+
+def _run_group(python: Path, tasks: Sequence[str], child: _Child, cancel: threading.Event) -> Facts:
     outcomes: Facts = {}
     pending = list(tasks)
     for _attempt in range(_RETRIES + 1):
         if not pending:
             break
-        blamed = _run_once(python, pending, timeout_s, cwd, outcomes, cancel)
+        blamed = _run_once(python, pending, child, outcomes, cancel)
         pending = [t for t in pending if t not in outcomes]
         if blamed is None or blamed == "torch.import" or _timed_out(outcomes[blamed]):
             break  # a hang would likely hang again: one timeout per group is enough
@@ -130,8 +150,7 @@ def _why_not_run(outcomes: Facts) -> str:
 def _run_once(
     python: Path,
     tasks: Sequence[str],
-    timeout_s: float,
-    cwd: Path | None,
+    child: _Child,
     outcomes: Facts,
     cancel: threading.Event,
 ) -> str | None:
@@ -153,9 +172,10 @@ def _run_once(
 
     try:
         result = runner.run(
-            probe_argv(python, tasks, timeout_s),
-            timeout=timeout_s,
-            cwd=cwd,
+            probe_argv(python, tasks, child.timeout_s),
+            timeout=child.timeout_s,
+            cwd=child.cwd,
+            env=child.env,
             on_line=on_line,
             check=False,
             tail_lines=400,

@@ -71,6 +71,7 @@ class DoctorRequest:
     timeout_s: float = DEFAULT_TIMEOUT_S
     require_gpu: bool = False
     cwd: Path | None = None
+    write_bytecode: bool = False  # let the probe write .pyc for what it imports (after install)
 
 
 @dataclass(frozen=True)

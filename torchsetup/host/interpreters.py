@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from torchsetup import runner
 from torchsetup.errors import CommandFailed, ProgramNotFound, TorchsetupError, UsageError
+from torchsetup.host.answers import cached_answer, store_answer
 from torchsetup.host.model import Interpreter
 
 __all__ = ["candidate_paths", "describe", "find_interpreters", "interpreter_at", "of_minor"]
@@ -62,6 +63,23 @@ def describe(source: str, exe: Path) -> Interpreter | str:
     problem = _not_runnable(exe)
     if problem is not None:
         return f"{exe}: {problem}"
+    answer, key = cached_answer(exe, _QUERY)
+    fresh = answer is None
+    if answer is None:
+        answer = _ask(exe)
+        if answer.startswith(f"{exe}: "):
+            return answer  # it could not answer: not cached, it may work next time
+    match = re.fullmatch(r"(\d+\.\d+\.\d+) (\d+) (\S+)", answer)
+    if not match:
+        said = f"printed {answer[:80]!r}" if answer else "exited 0 and printed nothing"
+        return f"{exe}: it {said} instead of a version"
+    if fresh:
+        store_answer(key, answer)
+    return Interpreter(str(exe), match.group(1), int(match.group(2)), match.group(3), source)
+
+
+def _ask(exe: Path) -> str:
+    """The interpreter's answer to the query, or '{exe}: why it could not answer'."""
     try:
         result = runner.run([str(exe), "-E", "-s", "-S", "-c", _QUERY], timeout=_TIMEOUT_S)
     except CommandFailed as err:
@@ -72,12 +90,7 @@ def describe(source: str, exe: Path) -> Interpreter | str:
         return f"{exe}: it cannot be started ({err.message})"
     except OSError as err:  # ENOEXEC: an executable file with no #! line (runner passes it on)
         return f"{exe}: it cannot be started ({err.strerror or err})"
-    answer = result.stdout.strip()
-    match = re.fullmatch(r"(\d+\.\d+\.\d+) (\d+) (\S+)", answer)
-    if not match:
-        said = f"printed {answer[:80]!r}" if answer else "exited 0 and printed nothing"
-        return f"{exe}: it {said} instead of a version"
-    return Interpreter(str(exe), match.group(1), int(match.group(2)), match.group(3), source)
+    return result.stdout.strip()
 
 
 def _not_runnable(exe: Path) -> str | None:

@@ -22,6 +22,8 @@ class InstallCall:
     constraints: tuple[str, ...] = ()
     offline: bool = False
     locked: bool = False  # exact files with hashes: --require-hashes --no-deps
+    only_binary: tuple[str, ...] = ()  # never build these from an sdist (numpy: the newest wheel)
+    compile_all: bool = False  # byte-compile every installed module (pip's default, uv's opt-in)
 
 
 def uv_bin() -> str:
@@ -56,6 +58,8 @@ def call_source_args(call: InstallCall) -> list[str]:
         args += ["--requirement", str(call.requirement_file)]
     if call.locked:
         args += ["--require-hashes", "--no-deps"]
+    for name in call.only_binary:
+        args += ["--only-binary", name]
     return args
 
 
@@ -76,10 +80,14 @@ def install_argv(call: InstallCall) -> list[str]:
         argv += uv_strategy(call.offer)
         if call.offline:
             argv.append("--offline")
+        if call.compile_all:
+            argv.append("--compile-bytecode")
         return [*argv, *call.requirements, *call_source_args(call)]
     argv = [str(call.python), "-m", "pip", "install", "--disable-pip-version-check"]
     if call.offline:
         argv.append("--no-index")
+    if not call.compile_all:
+        argv.append("--no-compile")  # torchsetup compiles what imports need (install/execute)
     return [*argv, "--progress-bar", "off", *call.requirements, *call_source_args(call)]
 
 

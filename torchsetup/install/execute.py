@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from torchsetup import paths, runner
 from torchsetup.envcheck import DoctorReport, DoctorRequest, run_doctor
+from torchsetup.envcheck.execute import BYTECODE_ON
 from torchsetup.errors import CommandFailed, TorchsetupError, UsageError
 from torchsetup.host.detect import detect_host
 from torchsetup.host.interpreters import interpreter_at
@@ -23,6 +25,7 @@ from torchsetup.install.backends import InstallCall, compile_argv, install_argv,
 from torchsetup.install.for_host import load_host_file
 from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requirements_text, write_lock
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest
+from torchsetup.install.progress import Download, DownloadWatch
 from torchsetup.install.releases import load_releases
 from torchsetup.install.resolve import ResolveContext, parse_python_request, resolve
 from torchsetup.install.sources import Prober, gather_sources
@@ -131,9 +134,14 @@ def _requested_interpreter(request: InstallRequest) -> Interpreter | None:
     return interpreter_at(Path(request.python), hint="torchsetup install --python 3.11")
 
 
-def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> InstallResult:
+def execute(
+    plan: InstallPlan,
+    on_event: EventCallback | None = None,
+    on_download: Callable[[Download], None] | None = None,
+) -> InstallResult:
     """Create the venv, install, lock, check. A failure removes what this run made (recorded as
-    it makes it), and puts a pre-existing venv's packages back; it never removes anything else."""
+    it makes it), and puts a pre-existing venv's packages back; it never removes anything else.
+    on_download gets the big downloads' bytes (install/progress) while uv fetches them."""
     emit = on_event or (lambda kind, text: None)
     log = paths.new_log_path("install")
     started = time.monotonic()
@@ -147,12 +155,15 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
             )
             claim.take(_RETRY)  # the marker goes in first: an interrupted run is recognisable
             create_venv(plan.venv, python, plan.venv_creator, on_line=_lines(emit))
-        lock_written = _install(plan, emit, log)
+        with _watching(emit, on_download) as watched:
+            lock_written = _install(plan, watched, log)
         _check_torch(plan, log)
         _check_gpus(plan)
         if claim is not None:
             write_marker(plan.venv, plan.torch, plan.variant)
         doctor, doctor_code = _doctor(plan, emit)
+        if doctor is None and plan.compile == "imports":
+            _compile_imports(plan, emit, log)
     except BaseException:
         if claim is not None:
             claim.release()
@@ -172,6 +183,24 @@ def execute(plan: InstallPlan, on_event: EventCallback | None = None) -> Install
         seconds=time.monotonic() - started,
         log_path=log,
     )
+
+
+@contextmanager
+def _watching(
+    emit: EventCallback, on_download: Callable[[Download], None] | None
+) -> Iterator[EventCallback]:
+    """emit, also feeding the installer's lines to a DownloadWatch when one is wanted."""
+    if on_download is None:
+        yield emit
+        return
+
+    def tee(kind: str, text: str) -> None:
+        if kind == "line":
+            watch.line(text)
+        emit(kind, text)
+
+    with DownloadWatch(on_download) as watch:
+        yield tee
 
 
 def _restore(plan: InstallPlan, before: dict[str, str], log: Path) -> None:
@@ -212,6 +241,8 @@ def _call(plan: InstallPlan, requirements: tuple[str, ...] = ()) -> InstallCall:
         offer=plan.offer,
         constraints=plan.constraints,
         offline=plan.offline,
+        only_binary=("numpy",) if plan.numpy else (),
+        compile_all=plan.compile == "all",
     )
 
 
@@ -264,6 +295,7 @@ def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Pat
         requirement_file=reqs,
         offline=plan.offline,
         locked=True,
+        compile_all=plan.compile == "all",
     )
     try:
         runner.run(install_argv(call), on_line=_lines(emit), log_path=log)
@@ -321,5 +353,21 @@ def _doctor(plan: InstallPlan, emit: EventCallback) -> tuple[DoctorReport | None
     if not plan.doctor:
         return None, None
     emit("step", "checking the new venv (torchsetup doctor, core checks)")
-    report = run_doctor(DoctorRequest(python=venv_python(plan.venv), core_only=True))
+    request = DoctorRequest(
+        python=venv_python(plan.venv), core_only=True, write_bytecode=plan.compile != "none"
+    )
+    report = run_doctor(request)
     return report, report.exit_code
+
+
+# What the check imports anyway (any torch.optim optimizer pulls in torch._dynamo on 2.x);
+# Python 3.6 and torch 1.9 must run it.
+_IMPORTS = "import torch\ntry:\n    import torch._dynamo\nexcept ImportError:\n    pass\n"
+
+
+def _compile_imports(plan: InstallPlan, emit: EventCallback, log: Path) -> None:
+    """Without the check, import what it would, once, writing bytecode: every later `import
+    torch` then loads .pyc files (uv installs none; pip's full compile costs seconds more)."""
+    emit("step", "byte-compiling what `import torch` loads")
+    argv = [str(venv_python(plan.venv)), "-c", _IMPORTS]
+    runner.run(argv, env=BYTECODE_ON, log_path=log, check=False, timeout=600)

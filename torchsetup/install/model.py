@@ -37,6 +37,8 @@ class InstallRequest:
     dry_run: bool = False
     doctor: bool = True
     for_host: Path | None = None  # plan for the machine whose `host --json` this file holds
+    numpy: bool = True  # --no-numpy: False
+    compile: str = "imports"  # imports (what `import torch` loads) | all | none
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,5 @@ class InstallPlan:
     doctor: bool = True
     pip_command: str = ""
     gpu_capabilities: tuple[str, ...] = ()  # every NVIDIA GPU's, checked on the installed wheel
+    numpy: str | None = None  # the numpy requirement (also in requirements); None: --no-numpy
+    compile: str = "imports"  # imports | all | none (InstallRequest.compile)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from torchsetup.envcheck.numpy_abi import numpy_requirement
 from torchsetup.errors import UsageError
 from torchsetup.host.model import Interpreter
 from torchsetup.install.backends import source_args, uv_strategy
@@ -49,7 +50,9 @@ def build_plan(
 ) -> InstallPlan:
     """Requirements, companions, venv, installer and the equivalent pip command."""
     release, py = cand.release, cand.python
-    requirements = (f"torch=={found.torch}", *_companions(request, cand, found))
+    companions = _companions(request, cand, found)
+    numpy = numpy_requirement(str(release.version)) if request.numpy else None
+    requirements = (f"torch=={found.torch}", *companions, *([numpy] if numpy else []))
     venv, exists, venv_why = _venv(request, cand, found, s)
     installer, installer_why = _installer(request, py, s.sources)
     creator = creator_for(py)
@@ -65,15 +68,11 @@ def build_plan(
         Choice("source", found.offer.label, _source_reason(found.offer)),
         Choice("installer", installer, installer_why),
         Choice("venv", str(venv), venv_why),
-        Choice("companions", " ".join(requirements[1:]) or "none", _companion_reason(release)),
+        Choice("companions", " ".join(companions) or "none", _companion_reason(release)),
+        Choice("numpy", numpy or "none", _numpy_reason(release, numpy)),
+        Choice("bytecode", request.compile, _COMPILE_REASONS[request.compile]),
     )
     constraints = s.sources.pip.constraints
-    if installer == "uv" and uv_strategy(found.offer):
-        notes = (
-            *notes,
-            "uv gets --index-strategy unsafe-best-match: pip takes the best match across the "
-            "index URL and every extra-index-url, uv would stop at the first index listing torch",
-        )
     return InstallPlan(
         torch=found.torch,
         variant=found.variant,
@@ -88,12 +87,40 @@ def build_plan(
         constraints=constraints,
         offline=request.offline,
         choices=choices,
-        notes=notes,
+        notes=_strategy_note(notes, installer, found.offer),
         lock=request.lock,
         from_lock=request.from_lock,
         doctor=request.doctor,
         pip_command=pip_command(requirements, found.offer, constraints),
+        numpy=numpy,
+        compile=request.compile,
     )
+
+
+def _strategy_note(notes: tuple[str, ...], installer: str, offer: Offer) -> tuple[str, ...]:
+    if installer != "uv" or not uv_strategy(offer):
+        return notes
+    return (
+        *notes,
+        "uv gets --index-strategy unsafe-best-match: pip takes the best match across the "
+        "index URL and every extra-index-url, uv would stop at the first index listing torch",
+    )
+
+
+_COMPILE_REASONS = {
+    "imports": "byte-compile what `import torch` and its check load (seconds less per import, "
+    "no cost up front); --compile-all for all, --no-compile for none",
+    "all": "asked for with --compile-all: every module byte-compiled (for read-only images)",
+    "none": "asked for with --no-compile: Python compiles on each import",
+}
+
+
+def _numpy_reason(release: Release, numpy: str | None) -> str:
+    if numpy is None:
+        return "asked for with --no-numpy (tensor.numpy() and torch.from_numpy() will fail)"
+    if numpy != "numpy":
+        return f"torch {release.version} was built against numpy 1.x (numpy 2 needs torch ≥ 2.3)"
+    return f"torch {release.version} works with numpy 2: the newest with a wheel for this Python"
 
 
 def _variant_choice(choice: Choice, found: Found) -> Choice:

@@ -30,10 +30,14 @@ def render_plan(plan: InstallPlan) -> RenderableType:
 def render_result(result: Any) -> RenderableType:
     """What was installed where, the doctor's verdict, and the next commands."""
     plan: InstallPlan = result.plan
+    took = f"{result.seconds:.1f}s"
+    if result.doctor is not None:  # the check is part of the run: say what it cost
+        check = result.doctor.duration_s
+        took += f" (install {result.seconds - check:.1f}s, check {check:.1f}s)"
     lines: list[RenderableType] = [
         Text(
             f"Installed torch {result.installed['torch']} ({plan.variant}) "
-            f"into {plan.venv} in {result.seconds:.1f}s",
+            f"into {plan.venv} in {took}",
             style="bold green",
         ),
     ]

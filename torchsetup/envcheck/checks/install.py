@@ -21,6 +21,7 @@ from torchsetup.envcheck.checks.base import (
 )
 from torchsetup.envcheck.checks.depends import companions_verdict, dependencies_verdict
 from torchsetup.envcheck.model import CheckSpec, Fix
+from torchsetup.envcheck.numpy_abi import numpy_requirement, torch_needs_numpy1
 
 __all__ = ["INSTALL_CHECKS"]
 
@@ -182,8 +183,8 @@ def _numpy_verdict(ctx: Context) -> Verdict:
     )
     if torch_version is None and _torch_dir(ctx) is None:
         return skip("torch is not installed (see torch.import)")
-    old_torch = _older_than(torch_version, "2.3")
-    pin = "numpy<2" if old_torch else "numpy"
+    old_torch = torch_needs_numpy1(torch_version)
+    pin = numpy_requirement(torch_version)
     if numpy is None:
         return warn(
             "numpy is not installed: tensor.numpy() and torch.from_numpy() will fail",
@@ -196,9 +197,14 @@ def _numpy_verdict(ctx: Context) -> Verdict:
             "numpy 1.x and cannot use numpy 2 (ABI mismatch)",
             fix=Fix(
                 "install a numpy 1.x (or upgrade torch to 2.3 or newer)",
-                (pip_install(ctx, "numpy<2"),),
+                (pip_install(ctx, pin),),
             ),
         )
+    return _numpy_runtime(ctx, version, pin)
+
+
+def _numpy_runtime(ctx: Context, version: str, pin: str) -> Verdict:
+    """What the probe saw when it used numpy with torch."""
     probe = ctx.outcome("install.numpy")
     if probe is not None and probe.error:
         return fail(
