@@ -23,6 +23,7 @@ __all__ = [
     "ProgramNotFound",
     "RcFileError",
     "ResolveError",
+    "RollbackFailed",
     "TorchsetupError",
     "UnknownChoice",
     "UsageError",
@@ -194,3 +195,17 @@ class BuildFailed(TorchsetupError):
             step=self.step,
         )
         return out
+
+
+class RollbackFailed(TorchsetupError):
+    """A run failed or was interrupted, and putting the venv back failed too: what is left."""
+
+    def __init__(self, cause: BaseException, left: str, log_path: Path) -> None:
+        interrupted = isinstance(cause, (KeyboardInterrupt, Interrupted))
+        first = cause.message if isinstance(cause, TorchsetupError) else "interrupted"
+        super().__init__(
+            f"{first}; putting the venv back failed too: {left}",
+            hint=f"less {log_path}",
+            exit_code=EXIT_INTERRUPTED if interrupted else getattr(cause, "exit_code", 1),
+            log_path=log_path,
+        )

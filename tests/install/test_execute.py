@@ -373,3 +373,33 @@ def test_no_compile_leaves_the_venv_without_bytecode(
     _install_v(capsys, tmp_path / "v", "--no-compile", "--no-numpy")
     loaded, uncompiled = _uncompiled(tmp_path / "v")
     assert uncompiled == loaded
+
+
+def test_a_rollback_that_fails_says_what_is_left(
+    isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from torchsetup.errors import RollbackFailed
+    from torchsetup.install.execute import execute, plan_install
+    from torchsetup.install.model import InstallRequest
+
+    wh, venv = tmp_path / "wh", tmp_path / "a"
+    old = make_wheel(wh, "torch", "2.12.1+cpu")
+    make_wheel(wh, "torch", "2.13.0+cpu")
+    common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
+    assert _install(capsys, "--torch", "2.12.1", *common, "--no-numpy")[0] == 0
+    request = InstallRequest(
+        torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True, numpy=False
+    )
+
+    def interrupt_without_the_old_wheel(kind: str, text: str) -> None:
+        # the wheel the rollback needs is gone (offline, so no index has it): it must fail
+        if kind == "step" and "doctor" in text:
+            old.unlink()
+            raise KeyboardInterrupt
+
+    with pytest.raises(RollbackFailed) as failed:
+        execute(plan_install(request), interrupt_without_the_old_wheel)
+    assert failed.value.exit_code == 130
+    assert failed.value.message.startswith("interrupted; putting the venv back failed too: ")
+    assert f"{venv} still has torch 2.13.0+cpu (was 2.12.1+cpu)" in failed.value.message
+    assert failed.value.hint == f"less {failed.value.log_path}"

@@ -17,7 +17,13 @@ from packaging.version import InvalidVersion, Version
 from torchsetup import paths, runner
 from torchsetup.envcheck import DoctorReport, DoctorRequest, run_doctor
 from torchsetup.envcheck.execute import BYTECODE_ON
-from torchsetup.errors import CommandFailed, TorchsetupError, UsageError
+from torchsetup.errors import (
+    CommandFailed,
+    Interrupted,
+    RollbackFailed,
+    TorchsetupError,
+    UsageError,
+)
 from torchsetup.host.detect import detect_host
 from torchsetup.host.interpreters import interpreter_at
 from torchsetup.host.model import Interpreter
@@ -164,11 +170,16 @@ def execute(
         doctor, doctor_code = _doctor(plan, emit)
         if doctor is None and plan.compile == "imports":
             _compile_imports(plan, emit, log)
-    except BaseException:
+    except BaseException as err:
         if claim is not None:
             claim.release()
         elif before is not None:
-            _restore(plan, before, log)
+            left = _restore(plan, before, log)
+            # a failed rollback is said, with what is left (an internal bug keeps its crash log)
+            if left is not None and isinstance(
+                err, (TorchsetupError, KeyboardInterrupt, Interrupted)
+            ):
+                raise RollbackFailed(err, left, log) from err
         raise
     save_record(SetupRecord(str(plan.venv), str(venv_python(plan.venv)), plan.torch, plan.variant))
     return InstallResult(
@@ -203,8 +214,9 @@ def _watching(
         yield tee
 
 
-def _restore(plan: InstallPlan, before: dict[str, str], log: Path) -> None:
-    """Put a pre-existing venv's packages back as they were (best effort, from uv's cache)."""
+def _restore(plan: InstallPlan, before: dict[str, str], log: Path) -> str | None:
+    """Put a pre-existing venv's packages back as they were (from uv's cache); None when done,
+    else what is still different."""
     after = installed_packages(plan.venv)
     added = sorted(set(after) - set(before))
     changed = [f"{n}=={v}" for n, v in sorted(before.items()) if after.get(n) != v]
@@ -216,7 +228,20 @@ def _restore(plan: InstallPlan, before: dict[str, str], log: Path) -> None:
             call = replace(_call(plan, tuple(changed)), installer="uv")
             runner.run([*install_argv(call), "--no-deps"], log_path=log)
     except TorchsetupError:
-        pass  # the original error is what the user must see; the log has this one
+        return _still_different(plan.venv, before)
+    return None
+
+
+def _still_different(venv: Path, before: dict[str, str]) -> str:
+    """What a failed rollback left: each package that is not as it was before the run."""
+    now = installed_packages(venv)
+    parts = [
+        f"{n} {now.get(n, 'missing')} (was {v})"
+        for n, v in sorted(before.items())
+        if now.get(n) != v
+    ]
+    parts += [f"{n} {now[n]} (added)" for n in sorted(set(now) - set(before))]
+    return f"{venv} still has {', '.join(parts) or 'changes the log lists'}"
 
 
 def _lines(emit: EventCallback) -> runner.LineCallback:
