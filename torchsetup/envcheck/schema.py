@@ -142,6 +142,24 @@ TASKS: dict[str, dict[str, tuple[type, ...]]] = {
     "gpu.memory": {"devices": (_L,)},
     "gpu.nccl": {"available": (_B,), "version": (_S, _N), "libraries": (_L,)},
     "perf.gpu_matmul": {"devices": (_L,)},
+    "static.ext_toolchain": {
+        "cxx": (_D,),
+        "cc": (_S, _N),
+        "cuda_home": (_S, _N),
+        "cuda_home_source": (_S, _N),
+        "cuda_headers": (_B,),
+        "nvcc": (_S, _N),
+        "nvcc_version": (_S, _N),
+        "toolkits": (_L,),
+        "ninja": (_S, _N),
+        "ninja_version": (_S, _N),
+        "ninja_in_venv": (_B,),
+        "scripts": (_S,),
+        "python_include": (_S,),
+        "python_h": (_B,),
+        "python_version": (_S,),
+        "older_gxx": (_L,),
+    },
 }
 #: Keys a task leaves out in some runs (numpy missing, the round trip raised, no warnings).
 OPTIONAL: dict[str, frozenset[str]] = {
