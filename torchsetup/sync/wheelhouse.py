@@ -75,8 +75,10 @@ def download(request: DownloadRequest) -> DownloadResult:
     entries = [e for e in fleet.entries if not request.variants or e.variant in request.variants]
     request.dest.mkdir(parents=True, exist_ok=True)
     fetched, present = [], []
-    wanted = {(_filename(p.url), p.url, p.sha256) for e in entries for p in e.packages}
-    for name, url, sha256 in sorted(wanted):
+    # one file per name: entries of several variants share their pure wheels (numpy from cpu/
+    # and from cu130/ is the same file at two URLs)
+    wanted = {_filename(p.url): (p.url, p.sha256) for e in entries for p in e.packages}
+    for name, (url, sha256) in sorted(wanted.items()):
         target = request.dest / name
         if target.is_file() and _sha256(target) == sha256:
             present.append(name)
