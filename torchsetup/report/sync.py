@@ -49,7 +49,7 @@ def render_result(result: SyncResult) -> RenderableType:
     if result.doctor is not None:
         from torchsetup.report.doctor import render_doctor
 
-        lines.append(render_doctor(result.doctor))
+        lines.append(render_doctor(result.doctor, again=("--venv", str(config.venv))))
     if result.remaining:
         lines.append(Text("still different:", style="bold red"))
         lines += [Text(f"  - {d.line()}") for d in result.remaining]
