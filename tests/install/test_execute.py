@@ -12,6 +12,7 @@ from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
 from tests.helpers.wheels import make_wheel
 from torchsetup import runner
 from torchsetup.cli import run_cli
+from torchsetup.install.model import InstallPlan, InstallRequest
 from torchsetup.state import load_record
 from torchsetup.venv import installed_packages, venv_python
 
@@ -128,22 +129,31 @@ def test_tampered_wheel_is_refused_and_new_venv_removed(
     assert not (tmp_path / "b").exists()
 
 
-def test_failure_leaves_existing_venv_as_it_was(
-    isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from torchsetup.install.execute import execute, plan_install
-    from torchsetup.install.model import InstallRequest
-
+def _venv_with_torch_2_12(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    """A venv with stand-in torch 2.12.1 from a wheelhouse that also has 2.13.0: (wheels, venv)."""
     wh, venv = tmp_path / "wh", tmp_path / "a"
     make_wheel(wh, "torch", "2.12.1+cpu")
     make_wheel(wh, "torch", "2.13.0+cpu")
     common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
-    common += ("--no-numpy",)
-    assert _install(capsys, "--torch", "2.12.1", *common)[0] == 0
-    before = installed_packages(venv)
-    request = InstallRequest(
-        torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True, numpy=False
+    assert _install(capsys, "--torch", "2.12.1", *common, "--no-numpy")[0] == 0
+    return wh, venv
+
+
+def _upgrade_to_2_13(wh: Path, venv: Path) -> InstallPlan:
+    from torchsetup.install.execute import plan_install
+
+    return plan_install(
+        InstallRequest(torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True, numpy=False)
     )
+
+
+def test_failure_leaves_existing_venv_as_it_was(
+    isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from torchsetup.install.execute import execute
+
+    wh, venv = _venv_with_torch_2_12(tmp_path, capsys)
+    before = installed_packages(venv)
 
     def interrupt_at_the_doctor(kind: str, text: str) -> None:
         # torch 2.13.0 has replaced 2.12.1 by now: the failure comes after the venv changed
@@ -152,7 +162,7 @@ def test_failure_leaves_existing_venv_as_it_was(
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        execute(plan_install(request), interrupt_at_the_doctor)
+        execute(_upgrade_to_2_13(wh, venv), interrupt_at_the_doctor)
     assert installed_packages(venv) == before
     assert venv_python(venv).exists()
 
@@ -379,26 +389,18 @@ def test_a_rollback_that_fails_says_what_is_left(
     isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from torchsetup.errors import RollbackFailed
-    from torchsetup.install.execute import execute, plan_install
-    from torchsetup.install.model import InstallRequest
+    from torchsetup.install.execute import execute
 
-    wh, venv = tmp_path / "wh", tmp_path / "a"
-    old = make_wheel(wh, "torch", "2.12.1+cpu")
-    make_wheel(wh, "torch", "2.13.0+cpu")
-    common = ("--venv", str(venv), "--find-links", str(wh), "--offline", "--no-doctor")
-    assert _install(capsys, "--torch", "2.12.1", *common, "--no-numpy")[0] == 0
-    request = InstallRequest(
-        torch="2.13.0", venv=venv, find_links=(str(wh),), offline=True, numpy=False
-    )
+    wh, venv = _venv_with_torch_2_12(tmp_path, capsys)
 
     def interrupt_without_the_old_wheel(kind: str, text: str) -> None:
         # the wheel the rollback needs is gone (offline, so no index has it): it must fail
         if kind == "step" and "doctor" in text:
-            old.unlink()
+            (wh / "torch-2.12.1+cpu-py3-none-any.whl").unlink()
             raise KeyboardInterrupt
 
     with pytest.raises(RollbackFailed) as failed:
-        execute(plan_install(request), interrupt_without_the_old_wheel)
+        execute(_upgrade_to_2_13(wh, venv), interrupt_without_the_old_wheel)
     assert failed.value.exit_code == 130
     assert failed.value.message.startswith("interrupted; putting the venv back failed too: ")
     assert f"{venv} still has torch 2.13.0+cpu (was 2.12.1+cpu)" in failed.value.message
