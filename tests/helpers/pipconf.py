@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-__all__ = ["machine_pip"]
+__all__ = ["isolated_pip", "machine_pip"]
 
 
 @pytest.fixture
@@ -19,3 +20,10 @@ def machine_pip(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     return conf
+
+
+@pytest.fixture
+def isolated_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pip configuration at all: only the sources a test passes."""
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)

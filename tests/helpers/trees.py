@@ -89,13 +89,6 @@ def corrupt_wheels(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def isolated_pip(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No pip configuration at all: only the sources a test passes."""
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
-
-
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Venvs for this Python made once per session, copied by tests: by virtualenv, and by

@@ -22,13 +22,6 @@ needs_local_torch = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def isolated_pip(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No pip configuration at all: only the sources a test passes."""
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
-
-
 def _install(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
     code = run_cli(["install", "--json", *args])
     out, err = capsys.readouterr()

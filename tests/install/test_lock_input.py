@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
-from tests.helpers.trees import TORCH, good_wheels, isolated_pip, lost, snapshot  # noqa: F401
+from tests.helpers.trees import TORCH, good_wheels, lost, snapshot
 from tests.helpers.wheels import make_wheel
 from torchsetup.cli import run_cli
 from torchsetup.errors import TorchsetupError
@@ -88,7 +88,7 @@ def _write(lock: Path, how: Any, wheels: Path) -> None:
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_lock_is_a_usage_error_naming_file_and_key(
     case: str,
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
     home: Path,
     capsys: pytest.CaptureFixture[str],
@@ -112,7 +112,7 @@ def test_bad_lock_is_a_usage_error_naming_file_and_key(
 
 
 def test_a_lock_without_torch_never_says_torch_was_installed(
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -126,7 +126,7 @@ def test_a_lock_without_torch_never_says_torch_was_installed(
 
 
 def test_install_that_did_not_install_torch_fails_and_removes_its_venv(
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
 ) -> None:
     from torchsetup.install.execute import execute, plan_install
@@ -147,7 +147,7 @@ def test_install_that_did_not_install_torch_fails_and_removes_its_venv(
 @pytest.mark.parametrize("where", ["missing dir", "a directory"])
 def test_lock_output_that_cannot_be_written_is_refused_before_installing(
     where: str,
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:

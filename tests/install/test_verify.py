@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,10 +33,8 @@ def test_cubin_of_same_major_or_older_ptx_covers(cap: str, ok: bool) -> None:
 
 
 @pytest.fixture
-def stand_in_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def stand_in_venv(tmp_path: Path, isolated_pip: None) -> Path:
     """A venv holding a stand-in CUDA 13 torch (installed for real, from a local wheel)."""
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body=STAND_IN)
     request = InstallRequest(
         torch="2.13.0",
@@ -62,11 +59,7 @@ def test_every_gpu_in_the_arch_list_passes(stand_in_venv: Path) -> None:
     assert (check.ok, check.uncovered) == (True, ())
 
 
-def test_uncovered_gpu_rolls_the_new_venv_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+def test_uncovered_gpu_rolls_the_new_venv_back(tmp_path: Path, isolated_pip: None) -> None:
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body=STAND_IN)
     request = InstallRequest(
         torch="2.13.0",

@@ -20,7 +20,6 @@ from tests.helpers.trees import (
     file_at,
     files_at,
     good_wheels,
-    isolated_pip,  # noqa: F401 - fixture
     link_at,
     lost,
     snapshot,
@@ -37,7 +36,7 @@ def _install(venv: Path, wheels: Path, *extra: str) -> int:
 
 
 def test_failed_install_keeps_a_pre_existing_empty_dir_and_follows_no_link(
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
     home: Path,
 ) -> None:
@@ -65,7 +64,7 @@ def test_failed_install_keeps_a_pre_existing_empty_dir_and_follows_no_link(
 
 
 def test_failed_install_removes_the_parents_it_made_and_no_more(
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
     home: Path,
     capsys: pytest.CaptureFixture[str],
@@ -79,7 +78,7 @@ def test_failed_install_removes_the_parents_it_made_and_no_more(
 
 
 def test_install_refuses_a_dir_with_files_and_keeps_it(
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -106,7 +105,7 @@ REFUSALS = {
 @pytest.mark.parametrize("case", list(REFUSALS))
 def test_plan_refuses_a_venv_path_and_hints_a_command_that_works(
     case: str,
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     tmp_path: Path,
     home: Path,
     capsys: pytest.CaptureFixture[str],

@@ -16,7 +16,6 @@ from tests.helpers.trees import (
     file_at,
     files_at,
     good_wheels,
-    isolated_pip,  # noqa: F401 - fixture
     link_at,
     lost,
     snapshot,
@@ -87,7 +86,7 @@ def _check(state: str, tmp_path: Path, venv: Path, seen: dict) -> None:  # type:
 @pytest.mark.parametrize("state", list(STATES))
 def test_failing_install_leaves_every_byte(
     state: str,
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     templates: dict[str, Path],  # noqa: F811
     tmp_path: Path,
     home: Path,
@@ -106,7 +105,7 @@ def test_failing_install_leaves_every_byte(
 def test_interrupted_install_leaves_every_byte(
     state: str,
     when: str,
-    isolated_pip: None,  # noqa: F811
+    isolated_pip: None,
     templates: dict[str, Path],  # noqa: F811
     tmp_path: Path,
     home: Path,
