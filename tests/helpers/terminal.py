@@ -61,15 +61,28 @@ def torchsetup_on_tty(*args: str, env: dict[str, str] | None = None) -> tuple[in
         cwd=ROOT,
     ) as proc:
         os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(leader)
+        screen = drain_pty(leader, proc)
         code = proc.wait(timeout=600)
-    return code, b"".join(chunks).replace(b"\r\n", b"\n")
+    return code, screen.replace(b"\r\n", b"\n")
+
+
+def drain_pty(leader: int, proc: subprocess.Popen[bytes]) -> bytes:
+    """Everything the child writes to the terminal until it closes it or exits; closes leader."""
+    import select
+
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 1.0)
+        if not ready:
+            if proc.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return b"".join(chunks)

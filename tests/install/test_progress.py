@@ -9,7 +9,6 @@ import http.server
 import os
 import pty
 import re
-import select
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.install import shared_caches  # noqa: F401 - autouse fixture
+from tests.helpers.terminal import drain_pty
 from tests.helpers.wheels import write_simple_index
 from torchsetup.install.progress import Download, DownloadWatch, parse_size
 from torchsetup.report.progress import plain_line
@@ -129,20 +129,7 @@ def test_terminal_shows_a_bar_with_bytes_rate_and_file_and_stdout_stays_clean(
         _argv(slow_index), stdout=subprocess.PIPE, stderr=follower, env=_env(), cwd=ROOT
     )
     os.close(follower)
-    screen = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 1.0)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            screen += chunk
-        elif proc.poll() is not None:
-            break
-    os.close(leader)
+    screen = drain_pty(leader, proc)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, screen.decode(errors="replace")[-3000:]
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.decode(errors="replace"))
