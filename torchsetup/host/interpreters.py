@@ -19,12 +19,20 @@ from torchsetup.host.model import Interpreter
 
 __all__ = ["candidate_paths", "describe", "find_interpreters", "interpreter_at", "of_minor"]
 
-# Python 2.7 must answer too (so we can say it is too old): no f-strings, no -I.
-_QUERY = (
-    "import sys, struct, platform; "
-    "print('%d.%d.%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.version_info[2], "
-    "struct.calcsize('P') * 8, platform.python_implementation()))"
-)
+# Python 2.7 must answer too (so we can say it is too old): no f-strings, no -I. The ABI flags
+# are packaging.tags._cpython_abis' (t: free-threaded, d: debug, m: pymalloc before 3.8), read
+# in the interpreter itself as pip does; "-" when there are none.
+_QUERY = """import sys, struct, platform, sysconfig
+v, var = sys.version_info, sysconfig.get_config_var
+flags = 't' if v >= (3, 13) and var('Py_GIL_DISABLED') else ''
+debug = var('Py_DEBUG')
+if debug or (debug is None and hasattr(sys, 'gettotalrefcount')):
+    flags += 'd'
+if v < (3, 8) and var('WITH_PYMALLOC') in (1, None):
+    flags += 'm'
+print('%d.%d.%d %d %s %s' % (v[0], v[1], v[2], struct.calcsize('P') * 8,
+      platform.python_implementation(), flags or '-'))
+"""
 _NAMES = ("python3", *(f"python3.{minor}" for minor in range(6, 16)))
 _TIMEOUT_S = 15.0
 
@@ -69,13 +77,14 @@ def describe(source: str, exe: Path) -> Interpreter | str:
         answer = _ask(exe)
         if answer.startswith(f"{exe}: "):
             return answer  # it could not answer: not cached, it may work next time
-    match = re.fullmatch(r"(\d+\.\d+\.\d+) (\d+) (\S+)", answer)
+    match = re.fullmatch(r"(\d+\.\d+\.\d+) (\d+) (\S+)(?: (-|[a-z]+))?", answer)
     if not match:
         said = f"printed {answer[:80]!r}" if answer else "exited 0 and printed nothing"
         return f"{exe}: it {said} instead of a version"
     if fresh:
         store_answer(key, answer)
-    return Interpreter(str(exe), match.group(1), int(match.group(2)), match.group(3), source)
+    flags = (match.group(4) or "-").strip("-")  # an answer from before flags were asked: ""
+    return Interpreter(str(exe), match.group(1), int(match.group(2)), match.group(3), source, flags)
 
 
 def _ask(exe: Path) -> str:

@@ -72,6 +72,9 @@ class Interpreter:
     bits: int
     implementation: str
     source: str  # current | path | pyenv | uv
+    # ABI flags as in its extension ABI tag (cp314t, cp37dm): t free-threaded, d debug, m
+    # pymalloc (< 3.8). "" for files written before torchsetup asked (a normal build).
+    abiflags: str = ""
 
 
 @dataclass(frozen=True)

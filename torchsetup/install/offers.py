@@ -10,6 +10,7 @@ from packaging.version import Version
 
 from torchsetup.install.model import Offer, SourceFacts, TorchBuild
 from torchsetup.install.releases import Release
+from torchsetup.install.wheeltags import WheelTarget, default_target, fits
 
 __all__ = ["Found", "find_offer", "wheel_fits"]
 
@@ -28,28 +29,22 @@ class Found:
     variant: str
 
 
-def wheel_fits(filename: str, python: Version, platform: str) -> bool:
-    """True when a wheel's tags allow CPython `python` (3.11) on `platform` (linux-x86_64 …)."""
-    try:
-        _, _, _, tags = parse_wheel_filename(filename)
-    except InvalidWheelFilename:
-        return False
-    cp = f"cp{python.major}{python.minor}"
-    arch = platform.split("-", 1)[1]
-    os_ok = ("manylinux", "linux") if platform.startswith("linux") else ("macosx",)
-    # The ABI decides as much as the interpreter: cp314-cp314t is a free-threaded build that a
-    # normal 3.14 cannot import (packaging.tags never yields cp314t for it).
-    abis = (cp, "abi3", "none")
-    return any(
-        t.interpreter in (cp, "py3", f"py{python.major}{python.minor}")
-        and t.abi in abis
-        and (t.platform == "any" or (t.platform.startswith(os_ok) and arch in t.platform))
-        for t in tags
-    )
+def wheel_fits(
+    filename: str, python: Version, platform: str, target: WheelTarget | None = None
+) -> bool:
+    """True when a wheel's tags are among those the target interpreter accepts (packaging.tags:
+    its ABI flags, its host's glibc or macOS); without a target, a normal CPython `python` (3.11)
+    on `platform` (linux-x86_64 …). A cp314t wheel never fits a normal 3.14."""
+    return fits(filename, target or default_target(python, platform))
 
 
 def user_builds(
-    release: Release, variant: str, facts: SourceFacts, python: Version, platform: str
+    release: Release,
+    variant: str,
+    facts: SourceFacts,
+    python: Version,
+    platform: str,
+    target: WheelTarget | None = None,
 ) -> list[TorchBuild]:
     """Torch wheels in the user's sources that are this release and variant and fit the host."""
     hits = []
@@ -57,7 +52,7 @@ def user_builds(
         version = Version(build.version)
         local = version.local or _pypi_variant(release, platform)
         same = version.public == str(release.version) and local == variant
-        if same and wheel_fits(build.filename, python, platform):
+        if same and wheel_fits(build.filename, python, platform, target):
             hits.append(build)
     return hits
 
@@ -121,7 +116,7 @@ def _listed(release: Release, variant: str, check: str, where: Where) -> str | N
             _, version, _, _ = parse_wheel_filename(name)
         except InvalidWheelFilename:
             continue
-        if str(version) == wanted and wheel_fits(name, where.python, where.platform):
+        if str(version) == wanted and wheel_fits(name, where.python, where.platform, where.target):
             return None
     py = f"{where.python.major}.{where.python.minor}"
     return f"{check} lists no torch {wanted} wheel for Python {py} on {where.platform}"
@@ -150,6 +145,7 @@ class Where:
     platform: str
     offline: bool
     lister: Lister | None = None
+    target: WheelTarget | None = None  # the interpreter's tags (wheeltags.target_for)
 
 
 def find_offer(
@@ -157,7 +153,7 @@ def find_offer(
 ) -> tuple[Found | None, list[str]]:
     """The first source that serves release+variant: user sources, PyTorch's index, then PyPI."""
     notes: list[str] = []
-    builds = user_builds(release, variant, facts, where.python, where.platform)
+    builds = user_builds(release, variant, facts, where.python, where.platform, where.target)
     if builds:
         return Found(user_offer(facts, builds[0]), builds[0].version, variant), notes
     remote_ok = not where.offline or where.torch_base.startswith("file:")
