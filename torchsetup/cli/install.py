@@ -19,6 +19,7 @@ _EPILOG = """Examples:
   torchsetup install --torch 1.9.0 --python 3.7 --with torchvision
   torchsetup install --dry-run --json     # the plan and the reason for each choice
   torchsetup install --lock torch.lock ; torchsetup install --from-lock torch.lock --venv v2
+  torchsetup install --lock node.lock --for-host node.json   # lock a GPU node's plan from here
   torchsetup install --offline --find-links /srv/wheels
 """
 
@@ -117,9 +118,9 @@ def install(
             "--lock and --from-lock exclude each other",
             hint=f"torchsetup install --from-lock {from_lock}",
         )
-    if for_host and not dry_run:
+    if for_host and not dry_run and not lock:
         raise UsageError(
-            "--for-host plans for another machine: it needs --dry-run",
+            "--for-host plans for another machine: it needs --dry-run (or --lock FILE)",
             hint=f"torchsetup install --dry-run --for-host {for_host}",
         )
     if no_compile and compile_all:
@@ -163,6 +164,16 @@ def _run(request: InstallRequest, as_json: bool) -> int:
     plan = plan_install(request)
     if request.dry_run:
         return emit("install", plan, as_json=as_json, human=render_plan)
+    if request.for_host is not None:  # with --lock: lock that machine's plan, install nothing here
+        from torchsetup.install.remote_lock import lock_for_host
+        from torchsetup.report.remote_lock import render_host_lock
+
+        return emit(
+            "install",
+            lock_for_host(plan, request.for_host),
+            as_json=as_json,
+            human=render_host_lock,
+        )
     err = console(stderr=True)
     if not as_json:
         err.print(render_plan(plan))

@@ -91,10 +91,17 @@ def install_argv(call: InstallCall) -> list[str]:
     return [*argv, "--progress-bar", "off", *call.requirements, *call_source_args(call)]
 
 
-def compile_argv(call: InstallCall, output: Path) -> list[str]:
-    """`uv pip compile` of the call's requirements into a PEP 751 pylock.toml with hashes."""
+def compile_argv(
+    call: InstallCall, output: Path, target: tuple[str, str] | None = None
+) -> list[str]:
+    """`uv pip compile` of the call's requirements into a PEP 751 pylock.toml with hashes; for
+    call.python, or for target = (Python version, uv's --python-platform) on another machine."""
     argv = [uv_bin(), "pip", "compile", "-", "--quiet", "--format", "pylock.toml"]
-    argv += ["--python", str(call.python), "--output-file", str(output), *uv_strategy(call.offer)]
+    if target is None:
+        argv += ["--python", str(call.python)]
+    else:
+        argv += ["--python-version", target[0], "--python-platform", target[1]]
+    argv += ["--output-file", str(output), *uv_strategy(call.offer)]
     if call.offline:
         argv.append("--offline")
     return [*argv, *call_source_args(call)]

@@ -16,6 +16,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from torchsetup.errors import TorchsetupError, UsageError
+from torchsetup.install.wheeltags import WheelTarget, accepted_tags
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,12 +49,18 @@ class Lock:
     format: int = LOCK_FORMAT
 
 
-def _best_wheel(wheels: list[dict[str, Any]], python: tuple[int, int]) -> dict[str, Any] | None:
-    """The wheel an installer would pick for CPython `python` on this platform (tag priority)."""
-    priority = {t: i for i, t in enumerate(tags.cpython_tags(python))}
-    base = len(priority)
-    for i, tag in enumerate(tags.compatible_tags(python)):
-        priority.setdefault(tag, base + i)
+def _best_wheel(
+    wheels: list[dict[str, Any]], python: tuple[int, int], target: WheelTarget | None
+) -> dict[str, Any] | None:
+    """The wheel an installer would pick for CPython `python` on this platform, or for the
+    target (another machine's interpreter), by tag priority."""
+    if target is not None:
+        priority = accepted_tags(target)
+    else:
+        priority = {t: i for i, t in enumerate(tags.cpython_tags(python))}
+        base = len(priority)
+        for i, tag in enumerate(tags.compatible_tags(python)):
+            priority.setdefault(tag, base + i)
     ranked = []
     for wheel in wheels:
         name = wheel.get("name") or unquote(  # PyTorch's indexes write + as %2B in URLs
@@ -69,12 +76,15 @@ def _best_wheel(wheels: list[dict[str, Any]], python: tuple[int, int]) -> dict[s
     return min(ranked, key=lambda pair: pair[0])[1] if ranked else None
 
 
-def lock_from_pylock(text: str, python: str, torch: str, variant: str) -> Lock:
-    """Reduce uv's pylock.toml to the one file per package that this interpreter installs."""
+def lock_from_pylock(
+    text: str, python: str, torch: str, variant: str, target: WheelTarget | None = None
+) -> Lock:
+    """Reduce uv's pylock.toml to the one file per package that this interpreter (or the
+    target's, planned for another machine) installs."""
     major, minor = (int(p) for p in python.split(".")[:2])
     files = []
     for pkg in tomllib.loads(text).get("packages", []):
-        entry = _best_wheel(pkg.get("wheels", []), (major, minor)) or pkg.get("sdist")
+        entry = _best_wheel(pkg.get("wheels", []), (major, minor), target) or pkg.get("sdist")
         if not entry:
             raise TorchsetupError(
                 f"uv's lock has no usable file for {pkg['name']} {pkg['version']}"
