@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
@@ -28,12 +29,21 @@ class Found:
     variant: str
 
 
-def wheel_fits(filename: str, python: Version, platform: str) -> bool:
-    """True when a wheel's tags allow CPython `python` (3.11) on `platform` (linux-x86_64 …)."""
+def wheel_fits(
+    filename: str, python: Version, platform: str, requires_python: str | None = None
+) -> bool:
+    """True when a wheel's tags allow CPython `python` (3.11) on `platform` (linux-x86_64 …)
+    and the index's Requires-Python for the file admits it."""
     try:
         _, _, _, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename:
         return False
+    if requires_python:
+        try:
+            if not SpecifierSet(requires_python).contains(python, prereleases=True):
+                return False
+        except InvalidSpecifier:
+            pass  # pip ignores an unparseable Requires-Python too
     cp = f"cp{python.major}{python.minor}"
     arch = platform.split("-", 1)[1]
     os_ok = ("manylinux", "linux") if platform.startswith("linux") else ("macosx",)
@@ -57,7 +67,7 @@ def user_builds(
         version = Version(build.version)
         local = version.local or _pypi_variant(release, platform)
         same = version.public == str(release.version) and local == variant
-        if same and wheel_fits(build.filename, python, platform):
+        if same and wheel_fits(build.filename, python, platform, build.requires_python):
             hits.append(build)
     return hits
 
