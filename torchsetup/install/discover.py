@@ -85,7 +85,7 @@ def _pypi_mb(builds: list[TorchBuild]) -> int | None:
         for b in builds
         if b.size and "+" not in b.version and b.filename.endswith("x86_64.whl")
     ]
-    return round(max(sizes) / 1e6) if sizes else None
+    return max(1, round(max(sizes) / 1e6)) if sizes else None
 
 
 def _cuda(name: str, data: ReleaseData, arm: bool = False) -> CudaBuild:

@@ -34,15 +34,15 @@ class Public:
     base: str  # PyTorch's index base (or the mirror), no trailing slash
 
 
-def public_urls(request: InstallRequest, data: ReleaseData, pip: PipSettings) -> Public:
+def public_urls(request: InstallRequest, data: ReleaseData, pip: PipSettings, pypi: str) -> Public:
     """Root pages of PyTorch's index for torch and the requested companions, and PyPI's pages
     unless the user's configuration replaced or turned off PyPI (then their index is read)."""
     base = (request.torch_index or data.index_base).rstrip("/")
     projects = ("torch", *request.with_packages)
     pages = {f"{base}/{name}/": (name, "pytorch") for name in projects}
-    replaced = pip.index_url and pip.index_url.rstrip("/") != data.pypi
+    replaced = pip.index_url and pip.index_url.rstrip("/") != pypi
     if not (pip.no_index or replaced):
-        pages.update({f"{data.pypi}/{name}/": (name, "pypi") for name in projects})
+        pages.update({f"{pypi.rstrip('/')}/{name}/": (name, "pypi") for name in projects})
     return Public(pages, base)
 
 
@@ -79,15 +79,19 @@ def _variants(data: ReleaseData) -> list[str]:
 def published_builds(
     pages: dict[str, tuple[ProjectPage, str]], data: ReleaseData
 ) -> tuple[list[TorchBuild], list[TorchBuild]]:
-    """(torch, companion) wheels of versions the shipped data does not know, from public pages."""
+    """(torch, companion) wheels of releases newer than the shipped data, from public pages
+    (PyPI's pre-1.9 torch and old companions are older than the data, not new ones)."""
     known = _known(data)
+    newest = {name: max(_parsed(v) for v in versions) for name, versions in known.items()}
     torch: list[TorchBuild] = []
     companions: list[TorchBuild] = []
     for url, (page, kind) in pages.items():
         for build in _builds(page, kind, url):
-            if build.version.split("+")[0] in known.get(build.name, ()):
+            public = build.version.split("+")[0]
+            if public in known.get(build.name, ()):
                 continue
-            (torch if build.name == "torch" else companions).append(build)
+            if _parsed(public) > newest.get(build.name, _parsed(public)):
+                (torch if build.name == "torch" else companions).append(build)
     return torch, companions
 
 
@@ -117,6 +121,11 @@ def _builds(page: ProjectPage, kind: str, url: str) -> Iterable[TorchBuild]:
         yield TorchBuild(
             version, item.filename, item.url, url, name, "", item.requires_python, item.size
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Version:
+    return Version(text)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -190,7 +190,7 @@ def gather_sources(
         for name in _PROJECTS
     }
     data = load_releases()
-    public = public_urls(request, data, pip)
+    public = public_urls(request, data, pip, pypi)
     answered = client.pages([*links, *projects, *public.pages])  # one concurrent round
     pages = {url: answered[url] for url in [*links, *projects]}
     published = public_pages(public, answered, data, client)
