@@ -110,7 +110,7 @@ def _padding(i: int) -> dict[str, object]:
     name = f"torch-2.{minor}.0+{variant}-cp3{py}-cp3{py}-manylinux_2_28_x86_64.whl"
     return {
         "filename": name,
-        "url": f"/whl/{variant}/{name.replace('+', '%2B')}?n={i}",
+        "url": f"/whl/{variant}/{name.replace('+', '%2B')}",
         "hashes": {"sha256": hashlib.sha256(str(i).encode()).hexdigest()},
         "requires-python": ">=3.9",
         "size": None,

@@ -8,21 +8,18 @@ through the sub-indexes `<base>/<variant>/torch/` of the variants worth looking 
 
 from __future__ import annotations
 
-import functools
 import re
 import urllib.parse
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from torchsetup.install.index import IndexClient, ProjectPage
+from torchsetup.install.index import IndexClient, IndexFile, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, TorchBuild
 from torchsetup.install.releases import ReleaseData
 
 __all__ = ["Public", "public_pages", "public_urls", "published_builds"]
 
-_WHEEL = re.compile(r"(torch|torchvision|torchaudio)-(\d[^-]*)-[^/]*\.whl$", re.IGNORECASE)
 _VARIANT = re.compile(r"cpu|cu\d{3}|rocm\d+(\.\d+)+")
 
 
@@ -81,58 +78,45 @@ def published_builds(
 ) -> tuple[list[TorchBuild], list[TorchBuild]]:
     """(torch, companion) wheels of releases newer than the shipped data, from public pages
     (PyPI's pre-1.9 torch and old companions are older than the data, not new ones)."""
-    known = _known(data)
-    newest = {name: max(_parsed(v) for v in versions) for name, versions in known.items()}
+    newest = {
+        "torch": max(r.version for r in data.releases),
+        "torchvision": max(r.torchvision for r in data.releases if r.torchvision),
+        "torchaudio": max(r.torchaudio for r in data.releases if r.torchaudio),
+    }
+    memo: dict[tuple[str, str], bool] = {}  # ~20k files, a few hundred versions: parse each once
     torch: list[TorchBuild] = []
     companions: list[TorchBuild] = []
     for url, (page, kind) in pages.items():
-        for build in _builds(page, kind, url):
-            public = build.version.split("+")[0]
-            if public in known.get(build.name, ()):
-                continue
-            if _parsed(public) > newest.get(build.name, _parsed(public)):
-                (torch if build.name == "torch" else companions).append(build)
+        for item in page.files:
+            name, _, rest = item.filename.partition("-")
+            version = rest.partition("-")[0]
+            key = (name, version)
+            if key not in memo:
+                memo[key] = item.filename.endswith(".whl") and _newer(name, version, newest)
+            if memo[key] and (build := _build(item, kind, url, name, version)):
+                (torch if name == "torch" else companions).append(build)
     return torch, companions
 
 
-def _known(data: ReleaseData) -> dict[str, set[str]]:
-    known: dict[str, set[str]] = {"torch": set(), "torchvision": set(), "torchaudio": set()}
-    for r in data.releases:
-        known["torch"].add(str(r.version))
-        known["torchvision"].add(str(r.torchvision))
-        known["torchaudio"].add(str(r.torchaudio))
-    return known
-
-
-def _builds(page: ProjectPage, kind: str, url: str) -> Iterable[TorchBuild]:
-    for item in page.files:
-        match = _WHEEL.match(item.filename)
-        if not match or not _final(match.group(2)):
-            continue
-        public, _, local = match.group(2).partition("+")
-        if kind == "pytorch" and not local:
-            # an unlabelled file on PyTorch's index: its folder (/whl/cpu/…) names the variant
-            folder = urllib.parse.urlparse(item.url).path.rsplit("/", 2)[-2:][0]
-            local = folder if _VARIANT.fullmatch(folder) else ""
-            if not local:
-                continue
-        version = f"{public}+{local}" if local else public
-        name = match.group(1).lower()
-        yield TorchBuild(
-            version, item.filename, item.url, url, name, "", item.requires_python, item.size
-        )
-
-
-@functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> Version:
-    return Version(text)
-
-
-@functools.lru_cache(maxsize=4096)
-def _final(text: str) -> bool:
-    """A final release (no rc/dev: the stable index and PyPI list only those as installable)."""
+def _newer(name: str, version: str, newest: dict[str, Version]) -> bool:
+    """A final release (no rc/dev: the stable index and PyPI list only those) newer than the
+    newest one the data knows."""
     try:
-        version = Version(text)
+        parsed = Version(version.partition("+")[0])
     except InvalidVersion:
         return False
-    return not (version.is_prerelease or version.is_devrelease)
+    final = not (parsed.is_prerelease or parsed.is_devrelease)
+    return name in newest and final and parsed > newest[name]
+
+
+def _build(item: IndexFile, kind: str, url: str, name: str, version: str) -> TorchBuild | None:
+    public, _, local = version.partition("+")
+    if kind == "pytorch" and not local:
+        # an unlabelled file on PyTorch's index: its folder (/whl/cpu/…) names the variant
+        folder = urllib.parse.urlparse(item.url).path.rsplit("/", 2)[-2:][0]
+        if not _VARIANT.fullmatch(folder):
+            return None
+        version = f"{public}+{folder}"
+    return TorchBuild(
+        version, item.filename, item.url, url, name, "", item.requires_python, item.size
+    )

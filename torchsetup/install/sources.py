@@ -172,15 +172,7 @@ def gather_sources(
 ) -> SourceFacts:
     """The user's sources (CLI first, then pip config) and the torch wheels they hold; every
     source that did not answer is named in the notes and in `unreachable`."""
-    pip = read_pip_settings(env)
-    pip = PipSettings(
-        index_url=request.index_url or pip.index_url,
-        extra_index_urls=pip.extra_index_urls,
-        find_links=(*request.find_links, *pip.find_links),
-        constraints=pip.constraints,
-        no_index=pip.no_index,
-        origin=pip.origin,
-    )
+    pip = _merged_pip(request, env)
     client = client or IndexClient(offline=request.offline)
     links = {_as_url(link): link for link in dict.fromkeys(pip.find_links)}
     indexes = [pip.index_url] if pip.index_url and pip.index_url.rstrip("/") != pypi else []
@@ -224,6 +216,16 @@ def gather_sources(
         uv_available=_uv_available(),
         notes=tuple(notes),
         observed=load_observed(),
+    )
+
+
+def _merged_pip(request: InstallRequest, env: Mapping[str, str]) -> PipSettings:
+    """pip's configuration with the CLI's --index-url and --find-links put first."""
+    pip = read_pip_settings(env)
+    return replace(
+        pip,
+        index_url=request.index_url or pip.index_url,
+        find_links=(*request.find_links, *pip.find_links),
     )
 
 
