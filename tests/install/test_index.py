@@ -117,3 +117,20 @@ def test_a_failure_is_remembered_for_a_minute_and_still_named(tmp_path: Path) ->
     assert (page.origin, again.requests) == ("unreachable", 0)
     assert page.error
     assert "refused" in page.error.lower()
+
+
+def test_warm_page_is_answered_from_the_parsed_file_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = SimpleIndex()
+    served.add(make_wheel(tmp_path / "w", "torch", "2.16.0+cpu", tag=TAG), ">=3.11")
+    with serve_index(served):
+        url = f"{served.url}/torch/"
+        cold = IndexClient(cache=tmp_path / "c").page(url)
+
+        def no_parsing(*_args: object) -> None:
+            raise AssertionError("a warm run parsed the page again")
+
+        monkeypatch.setattr("torchsetup.install.index._parse", no_parsing)
+        warm = IndexClient(cache=tmp_path / "c").page(url)
+    assert (warm.origin, warm.files) == ("cache", cold.files)

@@ -114,10 +114,22 @@ def _wheel_metadata(path: Path) -> str | None:
         return None
 
 
+def _rows(files: tuple[IndexFile, ...]) -> list[list[Any]]:
+    """The parsed file list as the cache keeps it: a warm run never parses HTML again (the
+    real download.pytorch.org/whl/torch/ page is several MB with ~20k anchors)."""
+    return [[f.filename, f.url, f.sha256, f.requires_python, f.size, f.metadata] for f in files]
+
+
+def _files(url: str, entry: dict[str, Any]) -> tuple[IndexFile, ...]:
+    if "files" in entry:
+        return tuple(IndexFile(*row) for row in entry["files"])
+    return _parse(url, entry["type"], entry["body"])  # a cache entry written before the rows
+
+
 def _page(
     url: str, entry: dict[str, Any], origin: str, age: float | None, why: str | None = None
 ) -> ProjectPage:
-    return ProjectPage(url, _parse(url, entry["type"], entry["body"]), origin, age, why)
+    return ProjectPage(url, _files(url, entry), origin, age, why)
 
 
 class IndexClient:
@@ -210,11 +222,12 @@ class IndexClient:
         try:
             with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as reply:
                 body = reply.read().decode("utf-8", "replace")
+                kind = reply.headers.get("Content-Type", "text/html")
                 new = {
                     "etag": reply.headers.get("ETag"),
                     "modified": reply.headers.get("Last-Modified"),
-                    "type": reply.headers.get("Content-Type", "text/html"),
-                    "body": body,
+                    "type": kind,
+                    "files": _rows(_parse(reply.geturl() or url, kind, body)),
                 }
         except urllib.error.HTTPError as err:
             if err.code != 304 or entry is None:

@@ -55,7 +55,7 @@ class PipSettings:
 
 @dataclass(frozen=True)
 class TorchBuild:
-    """A torch wheel found in a user-configured source (find-links folder or simple index)."""
+    """A torch wheel found in a source: the user's (find-links, index) or a public index."""
 
     version: str  # 2.13.0+cpu
     filename: str
@@ -63,6 +63,8 @@ class TorchBuild:
     source: str  # where it was found: the folder or index URL
     name: str = "torch"  # torch | torchvision | torchaudio
     requires_torch: str = ""  # a companion's own Requires-Dist specifier for torch
+    requires_python: str | None = None  # the index's Requires-Python for this file
+    size: int | None = None  # bytes, when the index says (PEP 691)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class SourceFacts:
     notes: tuple[str, ...] = ()
     companions: tuple[TorchBuild, ...] = ()  # torchvision/torchaudio wheels in the user's sources
     observed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 2.16.0+cu130 → archs
+    # torch wheels of versions the shipped data lacks, as PyTorch's index (or --torch-index) and
+    # PyPI publish them: they make new releases (discover.py), never user offers
+    published: tuple[TorchBuild, ...] = ()
 
 
 @dataclass(frozen=True)

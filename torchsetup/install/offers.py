@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
@@ -30,11 +31,21 @@ class Found:
 
 
 def wheel_fits(
-    filename: str, python: Version, platform: str, target: WheelTarget | None = None
+    filename: str,
+    python: Version,
+    platform: str,
+    target: WheelTarget | None = None,
+    requires_python: str | None = None,
 ) -> bool:
     """True when a wheel's tags are among those the target interpreter accepts (packaging.tags:
-    its ABI flags, its host's glibc or macOS); without a target, a normal CPython `python` (3.11)
-    on `platform` (linux-x86_64 …). A cp314t wheel never fits a normal 3.14."""
+    its ABI flags, its host's glibc or macOS) and the index's Requires-Python for the file admits
+    it; without a target, a normal CPython `python` (3.11) on `platform` (linux-x86_64 …)."""
+    if requires_python:
+        try:
+            if not SpecifierSet(requires_python).contains(python, prereleases=True):
+                return False
+        except InvalidSpecifier:
+            pass  # pip ignores an unparseable Requires-Python too
     return fits(filename, target or default_target(python, platform))
 
 
@@ -52,7 +63,9 @@ def user_builds(
         version = Version(build.version)
         local = version.local or _pypi_variant(release, platform)
         same = version.public == str(release.version) and local == variant
-        if same and wheel_fits(build.filename, python, platform, target):
+        if same and wheel_fits(
+            build.filename, python, platform, target, build.requires_python
+        ):
             hits.append(build)
     return hits
 

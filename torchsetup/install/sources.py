@@ -16,6 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from torchsetup.install.index import IndexClient, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, SourceFacts, TorchBuild
+from torchsetup.install.published import Public, public_pages, public_urls, published_builds
 from torchsetup.install.releases import load_releases
 from torchsetup.install.verify import load_observed
 
@@ -109,7 +110,18 @@ def _builds(page: ProjectPage, source: str) -> list[TorchBuild]:
     for item in page.files:
         if match := _WHEEL.match(item.filename):
             name = match.group(1).lower()
-            found.append(TorchBuild(match.group(2), item.filename, item.url, source, name))
+            found.append(
+                TorchBuild(
+                    match.group(2),
+                    item.filename,
+                    item.url,
+                    source,
+                    name,
+                    "",
+                    item.requires_python,
+                    item.size,
+                )
+            )
     return found
 
 
@@ -160,15 +172,7 @@ def gather_sources(
 ) -> SourceFacts:
     """The user's sources (CLI first, then pip config) and the torch wheels they hold; every
     source that did not answer is named in the notes and in `unreachable`."""
-    pip = read_pip_settings(env)
-    pip = PipSettings(
-        index_url=request.index_url or pip.index_url,
-        extra_index_urls=pip.extra_index_urls,
-        find_links=(*request.find_links, *pip.find_links),
-        constraints=pip.constraints,
-        no_index=pip.no_index,
-        origin=pip.origin,
-    )
+    pip = _merged_pip(request, env)
     client = client or IndexClient(offline=request.offline)
     links = {_as_url(link): link for link in dict.fromkeys(pip.find_links)}
     indexes = [pip.index_url] if pip.index_url and pip.index_url.rstrip("/") != pypi else []
@@ -177,7 +181,11 @@ def gather_sources(
         for index in dict.fromkeys([*indexes, *pip.extra_index_urls])
         for name in _PROJECTS
     }
-    pages = client.pages([*links, *projects])
+    data = load_releases()
+    public = public_urls(request, data, pip, pypi)
+    answered = client.pages([*links, *projects, *public.pages])  # one concurrent round
+    pages = {url: answered[url] for url in [*links, *projects]}
+    published = public_pages(public, answered, data, client)
     builds: list[TorchBuild] = []
     unreachable: dict[str, str] = {}
     notes: list[str] = []
@@ -193,11 +201,16 @@ def gather_sources(
             notes.append(note)
     notes += [n for p in pages.values() if p.origin == "cache" and (n := origin_note(p))]
     if request.offline:
-        notes.append(_offline_note(pages.values()))
+        notes.append(_offline_note([*pages.values(), *(p for p, _ in published.values())]))
+    else:
+        notes += _public_notes(public, published, data.checked)
+    new_torch, new_companions = published_builds(published, data)
+    companions = [*(b for b in builds if b.name != "torch"), *new_companions]
     return SourceFacts(
         pip=pip,
         builds=tuple(b for b in builds if b.name == "torch"),
-        companions=_with_torch_pins([b for b in builds if b.name != "torch"], client),
+        published=tuple(new_torch),
+        companions=_with_torch_pins(companions, client),
         unreachable=unreachable,
         torch_constraint=_torch_constraint(pip.constraints),
         uv_available=_uv_available(),
@@ -206,16 +219,52 @@ def gather_sources(
     )
 
 
+def _merged_pip(request: InstallRequest, env: Mapping[str, str]) -> PipSettings:
+    """pip's configuration with the CLI's --index-url and --find-links put first."""
+    pip = read_pip_settings(env)
+    return replace(
+        pip,
+        index_url=request.index_url or pip.index_url,
+        find_links=(*request.find_links, *pip.find_links),
+    )
+
+
+def _public_notes(
+    public: Public, pages: dict[str, tuple[ProjectPage, str]], checked: str
+) -> list[str]:
+    """Say which public page the new-release check rests on when it did not come fresh."""
+    notes = []
+    for url in public.pages:
+        page, _ = pages[url]
+        if (
+            page.origin == "unreachable"
+            and page.error == "HTTP 404"
+            and url.startswith(public.base)
+        ):
+            continue  # a mirror without the root page: its sub-indexes were read instead
+        if page.origin == "unreachable":
+            notes.append(
+                f"{url} did not answer ({page.error}); releases newer than torchsetup's shipped "
+                f"data (checked {checked}) cannot be seen there"
+            )
+        elif note := origin_note(page):
+            notes.append(note)
+    return notes
+
+
 def _with_torch_pins(builds: list[TorchBuild], client: IndexClient) -> tuple[TorchBuild, ...]:
     """Companions newer than the shipped pairs get their Requires-Dist torch pin (one small
     PEP 658 request each, cached); the known ones pair by the data already."""
     data = load_releases()
     known = {str(v) for r in data.releases for v in (r.torchvision, r.torchaudio) if v}
     out = []
+    pins: dict[tuple[str, str], str] = {}  # one request per version, not per wheel
     for build in builds:
         if build.version.split("+")[0] not in known:
-            text = client.metadata(build.url) or ""
-            build = replace(build, requires_torch=_torch_requirement(text))
+            key = (build.name, build.version)
+            if key not in pins:
+                pins[key] = _torch_requirement(client.metadata(build.url) or "")
+            build = replace(build, requires_torch=pins[key])
         out.append(build)
     return tuple(out)
 
