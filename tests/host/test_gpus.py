@@ -233,6 +233,40 @@ def test_toolkit_from_cuda_home_even_without_path(tmp_path: Path) -> None:
     assert (tk.version, tk.source, tk.cuda_home) == ("11.1", "CUDA_HOME", str(home))
 
 
+def _toolkit(home: Path, release: str, count: Path) -> None:
+    """A CUDA home whose bin/nvcc says `release` and counts how often it was asked."""
+    _script(
+        home / "bin", "nvcc", f"echo x >> {count}; echo 'Cuda compilation tools, release {release}'"
+    )
+    (home / "include").mkdir(exist_ok=True)
+    (home / "include/cuda_runtime.h").write_text("")
+
+
+def test_nvcc_is_asked_once_until_its_file_changes(tmp_path: Path) -> None:
+    home, count = tmp_path / "cuda", tmp_path / "asked"
+    _toolkit(home, "12.6", count)
+    env = {"CUDA_HOME": str(home), "PATH": "/bin"}
+    assert [gpus.detect_cuda_toolkit(env).version for _ in range(3)] == ["12.6"] * 3
+    assert count.read_text().count("x") == 1
+    _toolkit(home, "12.10", count)  # an upgrade in place: a new file (another size)
+    assert gpus.detect_cuda_toolkit(env).version == "12.10"
+    assert count.read_text().count("x") == 2
+
+
+def test_toolkit_symlink_pointed_at_another_release_is_asked_again(tmp_path: Path) -> None:
+    count = tmp_path / "asked"
+    _toolkit(tmp_path / "cuda-12.6", "12.6", count)
+    _toolkit(tmp_path / "cuda-12.8", "12.8", count)
+    link = tmp_path / "cuda"
+    link.symlink_to(tmp_path / "cuda-12.6")
+    env = {"CUDA_HOME": str(link), "PATH": "/bin"}
+    assert [gpus.detect_cuda_toolkit(env).version for _ in range(2)] == ["12.6"] * 2
+    link.unlink()
+    link.symlink_to(tmp_path / "cuda-12.8")
+    assert gpus.detect_cuda_toolkit(env).version == "12.8"
+    assert count.read_text().count("x") == 2
+
+
 def test_rocm_archs_from_agent_enumerator(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     _script(bin_dir, "rocm_agent_enumerator", "printf 'gfx000\\ngfx90a\\ngfx90a\\ngfx1100\\n'")

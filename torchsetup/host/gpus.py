@@ -13,6 +13,7 @@ from typing import Any
 
 from torchsetup import runner
 from torchsetup.errors import CommandFailed, TorchsetupError
+from torchsetup.host.answers import cached_answer, store_answer
 from torchsetup.host.model import CudaToolkit, Gpu, NvidiaInfo, RocmInfo
 
 __all__ = [
@@ -35,6 +36,7 @@ _DRIVER_SIGNS = (
     "dev/nvidiactl",
     "usr/lib/wsl/lib/libnvidia-ml.so.1",
 )
+_NVCC_QUERY = "--version"
 _NO_DRIVER = (
     "no NVIDIA driver found (no /sys/module/nvidia, /proc/driver/nvidia, /dev/nvidiactl or WSL "
     "driver): NVML and nvidia-smi not asked"
@@ -218,14 +220,28 @@ def detect_cuda_toolkit(env: Mapping[str, str]) -> CudaToolkit:
             if source != "/usr/local/cuda":
                 notes.append(f"{source}: {nvcc} does not exist")
             continue
+        home = _cuda_home(Path(nvcc), env)
         try:
-            result = runner.run([nvcc, "--version"], timeout=PROBE_TIMEOUT_S)
+            version = _nvcc_version(nvcc, home)
         except TorchsetupError as err:
             notes.append(f"{nvcc}: {err.message}")
             continue
-        home = _cuda_home(Path(nvcc), env)
-        return CudaToolkit(nvcc, parse_nvcc_version(result.stdout), home, source, tuple(notes))
+        return CudaToolkit(nvcc, version, home, source, tuple(notes))
     return CudaToolkit(None, None, None, None, (*notes, "no nvcc found: no CUDA toolkit"))
+
+
+def _nvcc_version(nvcc: str, home: str | None) -> str | None:
+    """`nvcc --version`'s release, cached by nvcc's file and the toolkit's own bin/nvcc and
+    version.json: nvcc may be a wrapper script (/usr/local/bin/nvcc: exec cuda-13.0/bin/nvcc)
+    whose own file stays the same when the toolkit behind it changes."""
+    also = [Path(home) / "bin" / "nvcc", Path(home) / "version.json"] if home else []
+    answer, key = cached_answer(Path(nvcc), _NVCC_QUERY, kind="nvcc", also=also)
+    if answer:
+        return answer
+    version = parse_nvcc_version(runner.run([nvcc, "--version"], timeout=PROBE_TIMEOUT_S).stdout)
+    if version:
+        store_answer(key, version)
+    return version
 
 
 def _cuda_home(nvcc: Path, env: Mapping[str, str]) -> str | None:
