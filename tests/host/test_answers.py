@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from torchsetup.host.answers import cached_answer, store_answer
 from torchsetup.host.interpreters import describe
 from torchsetup.host.model import Interpreter
 
@@ -72,3 +73,17 @@ def test_cache_lives_under_the_users_cache_dir(home: Path, tmp_path: Path) -> No
     _counting_python(tmp_path / "python3", "3.11.7", tmp_path / "asked")
     _version(tmp_path / "python3")
     assert list((home / ".cache/torchsetup/interpreters").glob("*.json"))
+
+
+def test_answer_is_dropped_when_a_file_it_depends_on_changes(tmp_path: Path) -> None:
+    exe, dep = tmp_path / "nvcc", tmp_path / "version.json"
+    _counting_python(exe, "unused", tmp_path / "asked")
+    dep.write_text('{"cuda": "12.6"}')
+    answer, key = cached_answer(exe, "--version", kind="nvcc", also=[dep])
+    assert answer is None
+    store_answer(key, "12.6")
+    assert cached_answer(exe, "--version", kind="nvcc", also=[dep])[0] == "12.6"
+    dep.write_text('{"cuda": "12.10"}')
+    assert cached_answer(exe, "--version", kind="nvcc", also=[dep])[0] is None
+    dep.unlink()
+    assert cached_answer(exe, "--version", kind="nvcc", also=[dep])[0] is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from torchsetup.envcheck.probe.main import cpu_facts
@@ -92,3 +94,18 @@ def test_host_and_the_probe_count_the_same_usable_cores(tmp_path: Path) -> None:
     probe = cpu_facts(str(root))
     assert probe["cgroup_cpus"] == 1
     assert probe["usable_cpus"] == system.detect_cpu(root).usable_cores == 1
+
+
+def test_host_detection_loads_no_doctor_module() -> None:
+    """Planning detects the host; the doctor's package (every check) must not come with it."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from torchsetup.host import detect, system\n"
+        "assert system.detect_cpu(Path('/')).logical_cores >= 1\n"
+        "print(sorted(m for m in sys.modules if m.startswith('torchsetup.envcheck')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert proc.stdout.strip() == "[]"

@@ -1,5 +1,6 @@
-"""Interpreters' answers cached by resolved path, mtime and size, as virtualenv's cached_py_info
-does: asking a dozen interpreters costs a process each (up to 15 s for a slow one) on every call.
+"""Programs' answers cached by resolved path, mtime and size, as virtualenv's cached_py_info
+does: asking a dozen interpreters (and nvcc) costs a process each (up to 15 s for a slow one) on
+every call. `also` names more files the answer depends on (a wrapper script's target).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,44 +18,62 @@ __all__ = ["cache_dir", "cached_answer", "store_answer"]
 _FORMAT = 1  # bump when the query (and so the answer's meaning) changes
 
 
-def cache_dir() -> Path | None:
-    """~/.cache/torchsetup/interpreters on Linux; None where platformdirs is missing (the doctor
+def cache_dir(kind: str = "interpreters") -> Path | None:
+    """~/.cache/torchsetup/<kind> on Linux; None where platformdirs is missing (the doctor
     runs on bare GPU boxes)."""
     try:
         from platformdirs import user_cache_path
     except ImportError:
         return None
-    return user_cache_path("torchsetup") / "interpreters"
+    return user_cache_path("torchsetup") / kind
 
 
-def _key(exe: Path, query: str) -> dict[str, Any] | None:
-    """What the answer depends on: the file the path resolves to, as it is now, and the query."""
+def _file_state(path: Path) -> tuple[str, int, int] | None:
+    """(resolved path, mtime_ns, size) of the file path names now, or None when there is none."""
     try:
-        real = exe.resolve()
+        real = path.resolve()
         st = real.stat()
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return None
+    return str(real), st.st_mtime_ns, st.st_size
+
+
+def _json_state(path: Path) -> list[Any] | None:
+    state = _file_state(path)
+    return list(state) if state else None
+
+
+def _key(exe: Path, query: str, kind: str, also: Sequence[Path]) -> dict[str, Any] | None:
+    """What the answer depends on: the file the path resolves to, as it is now, the query, and
+    the other files' states (a missing one too: its appearing changes the key)."""
+    state = _file_state(exe)
+    if state is None:
         return None
     query_id = hashlib.sha256(query.encode()).hexdigest()[:16]
     return {
         "format": _FORMAT,
-        "path": str(real),
-        "mtime_ns": st.st_mtime_ns,
-        "size": st.st_size,
+        "kind": kind,
+        "path": state[0],
+        "mtime_ns": state[1],
+        "size": state[2],
         "query": query_id,
+        "also": [[str(p), _json_state(p)] for p in also],  # lists: the key is compared as read back
     }
 
 
 def _entry(key: dict[str, Any]) -> Path | None:
-    folder = cache_dir()
+    folder = cache_dir(key["kind"])
     if folder is None:
         return None
     name = hashlib.sha256(os.fsencode(key["path"])).hexdigest()[:32]  # any bytes a path may hold
     return folder / f"{name}.json"
 
 
-def cached_answer(exe: Path, query: str) -> tuple[str | None, dict[str, Any] | None]:
+def cached_answer(
+    exe: Path, query: str, *, kind: str = "interpreters", also: Sequence[Path] = ()
+) -> tuple[str | None, dict[str, Any] | None]:
     """(the cached answer or None, the key to store a fresh answer under)."""
-    key = _key(exe, query)
+    key = _key(exe, query, kind, also)
     entry = _entry(key) if key else None
     if entry is None:
         return None, key

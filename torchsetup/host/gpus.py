@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from torchsetup import runner
 from torchsetup.errors import CommandFailed, TorchsetupError
+from torchsetup.host.answers import cached_answer, store_answer
 from torchsetup.host.model import CudaToolkit, Gpu, NvidiaInfo, RocmInfo
 
 __all__ = [
@@ -27,6 +30,17 @@ PROBE_TIMEOUT_S = 10.0
 _SMI_FIELDS = "index,name,memory.total,compute_cap,driver_version,uuid"
 _SMI_FIELDS_OLD = "index,name,memory.total,driver_version,uuid"  # drivers < 510 lack compute_cap
 _VERSION = r"\d+\.\d+(?:\.\d+)*"
+_DRIVER_SIGNS = (
+    "sys/module/nvidia",
+    "proc/driver/nvidia",
+    "dev/nvidiactl",
+    "usr/lib/wsl/lib/libnvidia-ml.so.1",
+)
+_NVCC_QUERY = "--version"
+_NO_DRIVER = (
+    "no NVIDIA driver found (no /sys/module/nvidia, /proc/driver/nvidia, /dev/nvidiactl or WSL "
+    "driver): NVML and nvidia-smi not asked"
+)
 
 
 def parse_sys_driver_version(text: str) -> str | None:
@@ -87,6 +101,9 @@ def detect_nvidia(root: Path, env: Mapping[str, str]) -> NvidiaInfo:
         if proc_text is not None:
             driver = parse_proc_driver_version(proc_text)
             source = "procfs" if driver else None
+    if driver is None and not _driver_present(root):
+        # NVML and nvidia-smi need the kernel driver; without it nvidia-smi only fails, slowly
+        return NvidiaInfo(None, None, (), (_NO_DRIVER, *notes))
     gpus, nvml_driver, nvml_notes = _nvml_probe()
     if gpus or nvml_driver:
         if driver is None and nvml_driver:
@@ -101,6 +118,15 @@ def detect_nvidia(root: Path, env: Mapping[str, str]) -> NvidiaInfo:
     if driver is None and not gpus:
         notes.insert(0, "no NVIDIA driver found (no /sys/module/nvidia, no /proc/driver/nvidia)")
     return NvidiaInfo(driver, source, tuple(gpus), tuple(notes))
+
+
+def _driver_present(root: Path) -> bool:
+    """Whether an NVIDIA kernel driver shows itself under root: its module in sysfs or procfs, its
+    control device, or (WSL 2, which has no nvidia module) the driver's NVML under /usr/lib/wsl.
+    Off Linux (Windows drivers show none of these) it is always asked."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.path.lexists(root / sign) for sign in _DRIVER_SIGNS)
 
 
 def _read(path: Path) -> str | None:
@@ -194,14 +220,28 @@ def detect_cuda_toolkit(env: Mapping[str, str]) -> CudaToolkit:
             if source != "/usr/local/cuda":
                 notes.append(f"{source}: {nvcc} does not exist")
             continue
+        home = _cuda_home(Path(nvcc), env)
         try:
-            result = runner.run([nvcc, "--version"], timeout=PROBE_TIMEOUT_S)
+            version = _nvcc_version(nvcc, home)
         except TorchsetupError as err:
             notes.append(f"{nvcc}: {err.message}")
             continue
-        home = _cuda_home(Path(nvcc), env)
-        return CudaToolkit(nvcc, parse_nvcc_version(result.stdout), home, source, tuple(notes))
+        return CudaToolkit(nvcc, version, home, source, tuple(notes))
     return CudaToolkit(None, None, None, None, (*notes, "no nvcc found: no CUDA toolkit"))
+
+
+def _nvcc_version(nvcc: str, home: str | None) -> str | None:
+    """`nvcc --version`'s release, cached by nvcc's file and the toolkit's own bin/nvcc and
+    version.json: nvcc may be a wrapper script (/usr/local/bin/nvcc: exec cuda-13.0/bin/nvcc)
+    whose own file stays the same when the toolkit behind it changes."""
+    also = [Path(home) / "bin" / "nvcc", Path(home) / "version.json"] if home else []
+    answer, key = cached_answer(Path(nvcc), _NVCC_QUERY, kind="nvcc", also=also)
+    if answer:
+        return answer
+    version = parse_nvcc_version(runner.run([nvcc, "--version"], timeout=PROBE_TIMEOUT_S).stdout)
+    if version:
+        store_answer(key, version)
+    return version
 
 
 def _cuda_home(nvcc: Path, env: Mapping[str, str]) -> str | None:

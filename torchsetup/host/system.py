@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 import platform
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from torchsetup import runner
-from torchsetup.envcheck.probe.main import cpu_facts
 from torchsetup.errors import TorchsetupError
 from torchsetup.host.distro import parse_os_release
 from torchsetup.host.model import AppleInfo, CpuInfo, MemoryInfo, OsInfo
@@ -87,10 +89,27 @@ def _container(root: Path, env: Mapping[str, str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _probe_cpu_facts() -> Callable[[str], dict[str, Any]]:
+    """The probe's parser, so `host` and the doctor's env.threads count the same usable cores.
+
+    Loaded from its file, as the probe itself is run: importing it as
+    torchsetup.envcheck.probe.main would import the whole doctor (torchsetup.envcheck's
+    __init__ loads every check), which planning never needs.
+    """
+    path = Path(__file__).resolve().parents[1] / "envcheck" / "probe" / "main.py"
+    spec = importlib.util.spec_from_file_location("_torchsetup_probe_main", path)
+    if spec is None or spec.loader is None:  # a .py path always has both
+        raise ImportError(f"cannot load the probe from {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    parse: Callable[[str], dict[str, Any]] = module.cpu_facts
+    return parse
+
+
 def detect_cpu(root: Path) -> CpuInfo:
     """CPU model, logical and usable cores, and which ISA_FLAGS it has."""
-    # the probe's parser, so `host` and the doctor's env.threads count the same usable cores
-    facts = cpu_facts(str(root))  # type: ignore[no-untyped-call]  # the probe is untyped (3.6)
+    facts = _probe_cpu_facts()(str(root))
     return CpuInfo(
         model=facts["model"] or platform.processor() or None,
         logical_cores=int(facts["cpu_count"] or 1),
