@@ -46,7 +46,7 @@ def _release(
     base = older[0] if older else data.newest_first[-1]
     variants = {Version(b.version).local or base.pypi_build for b in builds}
     cuda = tuple(
-        _observed(f"{version}+{name}", sources, data) or _cuda(name, data, base)
+        _cuda(name, data, base)  # an observed arch list replaces it (install/observed.py)
         for name in sorted(variants)
         if cuda_version(name) is not None
     )
@@ -75,26 +75,6 @@ def _cuda(name: str, data: ReleaseData, base: Release) -> CudaBuild:
     sm, ptx = _CU13 if cuda.major >= 13 or prior is None else (prior.sm, prior.ptx)
     minimum = data.cuda_drivers.get(str(cuda)) or ("580" if cuda.major >= 13 else "525.60.13")
     return CudaBuild(name, cuda, sm, ptx, Version(minimum), False, inferred=True)
-
-
-def _observed(build: str, sources: SourceFacts, data: ReleaseData) -> CudaBuild | None:
-    """The arch list an earlier install of this very build reported (install/verify.py)."""
-    archs = sources.observed.get(build)
-    name = build.split("+", 1)[1]
-    cuda = cuda_version(name)
-    if not archs or cuda is None:
-        return None
-    sm = tuple(_arch(a) for a in archs if a.startswith("sm_") and a[3:].isdigit())
-    ptx = [_arch(a) for a in archs if a.startswith("compute_") and a[8:].isdigit()]
-    minimum = "580" if cuda.major >= 13 else "525.60.13" if cuda.major == 12 else "450.80.02"
-    return CudaBuild(
-        name, cuda, tuple(sorted(sm)), max(ptx) if ptx else None, Version(minimum), False
-    )
-
-
-def _arch(text: str) -> Version:
-    digits = text.split("_", 1)[1]
-    return Version(f"{digits[:-1]}.{digits[-1]}")
 
 
 def _pythons(filenames: list[str], fallback: SpecifierSet) -> SpecifierSet:
