@@ -37,6 +37,7 @@ _BODY = (
 )
 CU130 = _BODY.format(cuda="13.0", archs=["sm_80", "sm_90", "sm_100", "sm_120", "compute_120"])
 CU126 = _BODY.format(cuda="12.6", archs=["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_90"])
+CPU = _BODY.format(cuda=None, archs=[])
 NO_SM61 = ("sm_75", "sm_80", "sm_86", "sm_90", "compute_90")
 
 
@@ -46,7 +47,7 @@ def wheels(tmp_path: Path, isolated_pip: None) -> Path:
     folder = tmp_path / "wh"
     make_wheel(folder, "torch", "2.16.0+cu130", body=CU130)
     make_wheel(folder, "torch", "2.16.0+cu126", body=CU126)
-    make_wheel(folder, "torch", "2.16.0+cpu")
+    make_wheel(folder, "torch", "2.16.0+cpu", body=CPU)
     return folder
 
 
@@ -109,6 +110,27 @@ def test_pinned_build_that_misses_a_gpu_fails_and_leaves_no_venv(
     err = caught.value
     assert "has no code for sm_75: rolled back; --torch 2.16.0+cu130 names one build" in str(err)
     assert (err.exit_code, err.torch) == (1, "2.16.0+cu130")
+    assert not (tmp_path / "v").exists()
+
+
+def test_pinned_build_that_misses_a_gpu_restores_an_existing_venv(
+    wheels: Path, turing_host: HostFacts, tmp_path: Path, home: Path
+) -> None:
+    _install(_request(wheels, torch="2.16.0+cpu", venv=tmp_path / "v"), turing_host)
+    with pytest.raises(GpuNotCovered):
+        _install(_request(wheels, torch="2.16.0+cu130", venv=tmp_path / "v"), turing_host)
+    assert installed_packages(tmp_path / "v")["torch"] == "2.16.0+cpu"
+
+
+def test_unpinned_run_with_no_other_build_fails_with_the_reason(
+    tmp_path: Path, turing_host: HostFacts, home: Path, isolated_pip: None
+) -> None:
+    only = tmp_path / "only"
+    make_wheel(only, "torch", "2.16.0+cu130", body=CU130)
+    with pytest.raises(GpuNotCovered) as caught:
+        _install(_request(only, venv=tmp_path / "v"), turing_host)
+    assert "sm_75: rolled back; no other build fits: no reachable source" in str(caught.value)
+    assert caught.value.exit_code == 1
     assert not (tmp_path / "v").exists()
 
 
