@@ -19,6 +19,7 @@ __all__ = [
     "BuildFailed",
     "CommandFailed",
     "DamagedMarkers",
+    "GpuNotCovered",
     "Interrupted",
     "ProgramNotFound",
     "RcFileError",
@@ -167,6 +168,38 @@ class ResolveError(TorchsetupError):
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint, exit_code=EXIT_USAGE)
+
+
+class GpuNotCovered(TorchsetupError):
+    """The installed wheel holds no code for a GPU of this host (what the run installed is
+    rolled back); `torch` is the build (2.15.0+cu130), `reason` what the wheel said."""
+
+    def __init__(
+        self,
+        torch: str,
+        reason: str,
+        uncovered: tuple[str, ...],
+        *,
+        hint: str,
+        message: str | None = None,
+    ) -> None:
+        self.torch = torch
+        self.reason = reason
+        self.uncovered = uncovered
+        text = message or f"{reason}; what this run installed was rolled back"
+        super().__init__(text, hint=hint)
+
+    @property
+    def short(self) -> str:
+        """'2.15.0+cu130 has no code for sm_61', for notes."""
+        sms = ", ".join(f"sm_{c.replace('.', '')}" for c in self.uncovered)
+        return f"{self.torch} has no code for {sms}" if sms else f"{self.torch}: {self.reason}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The error with the build and the GPUs it does not cover."""
+        out = super().to_dict()
+        out.update(torch=self.torch, reason=self.reason, uncovered=list(self.uncovered))
+        return out
 
 
 class BuildFailed(TorchsetupError):

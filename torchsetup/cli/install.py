@@ -156,7 +156,8 @@ def install(
 
 
 def _run(request: InstallRequest, as_json: bool) -> int:
-    from torchsetup.install.execute import execute, plan_install
+    from torchsetup.install.attempts import install_verified
+    from torchsetup.install.execute import plan_install
     from torchsetup.report import console, emit
     from torchsetup.report.install import render_plan, render_result
     from torchsetup.report.progress import DownloadView
@@ -187,6 +188,6 @@ def _run(request: InstallRequest, as_json: bool) -> int:
             status.update(text[:120])
 
         view = None if as_json else DownloadView(err, status)
-        result = execute(plan, on_event, view)
+        result = install_verified(request, plan, on_event, view)
     code = 1 if result.doctor_exit_code else 0
     return emit("install", result, as_json=as_json, human=render_result, exit_code=code)

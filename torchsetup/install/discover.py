@@ -61,7 +61,7 @@ def _release(
         platform_python={},
         index_style="index-url",
         cpu="cpu" in by_variant or base.cpu,
-        cuda=tuple(_observed(f"{version}+{n}", sources, data) or _cuda(n, data) for n in cuda),
+        cuda=tuple(_cuda(n, data) for n in cuda),  # observed arch lists: install/observed.py
         cuda_aarch64=tuple(
             _cuda(n, data, arm=True) for n in cuda if any("aarch64" in f for f in by_variant[n])
         ),
@@ -102,26 +102,6 @@ def _cuda(name: str, data: ReleaseData, arm: bool = False) -> CudaBuild:
     sm, ptx = _CU13 if cuda.major >= 13 or prior is None else (prior.sm, prior.ptx)
     minimum = data.cuda_drivers.get(str(cuda)) or ("580" if cuda.major >= 13 else "525.60.13")
     return CudaBuild(name, cuda, sm, ptx, Version(minimum), False, inferred=True)
-
-
-def _observed(build: str, sources: SourceFacts, data: ReleaseData) -> CudaBuild | None:
-    """The arch list an earlier install of this very build reported (install/verify.py)."""
-    archs = sources.observed.get(build)
-    name = build.split("+", 1)[1]
-    cuda = cuda_version(name)
-    if not archs or cuda is None:
-        return None
-    sm = tuple(_arch(a) for a in archs if a.startswith("sm_") and a[3:].isdigit())
-    ptx = [_arch(a) for a in archs if a.startswith("compute_") and a[8:].isdigit()]
-    minimum = "580" if cuda.major >= 13 else "525.60.13" if cuda.major == 12 else "450.80.02"
-    return CudaBuild(
-        name, cuda, tuple(sorted(sm)), max(ptx) if ptx else None, Version(minimum), False
-    )
-
-
-def _arch(text: str) -> Version:
-    digits = text.split("_", 1)[1]
-    return Version(f"{digits[:-1]}.{digits[-1]}")
 
 
 def _pythons(builds: list[TorchBuild], fallback: SpecifierSet) -> SpecifierSet | None:

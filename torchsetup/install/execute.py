@@ -26,7 +26,7 @@ from torchsetup.errors import (
 )
 from torchsetup.host.detect import detect_host
 from torchsetup.host.interpreters import interpreter_at
-from torchsetup.host.model import Interpreter
+from torchsetup.host.model import HostFacts, Interpreter
 from torchsetup.install.backends import InstallCall, compile_argv, install_argv, uv_bin
 from torchsetup.install.for_host import load_host_file
 from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requirements_text, write_lock
@@ -35,7 +35,7 @@ from torchsetup.install.progress import Download, DownloadWatch
 from torchsetup.install.releases import load_releases
 from torchsetup.install.resolve import ResolveContext, parse_python_request, resolve
 from torchsetup.install.sources import Prober, gather_sources
-from torchsetup.install.verify import record_observed, verify_wheel
+from torchsetup.install.verify import check_gpus
 from torchsetup.state import SetupRecord, save_record
 from torchsetup.venv import (
     Claim,
@@ -69,10 +69,13 @@ class InstallResult:
     doctor: DoctorReport | None
     seconds: float
     log_path: Path
+    rolled_back: tuple[str, ...] = ()  # builds that failed the GPU check first (install/attempts)
 
 
-def plan_install(request: InstallRequest, env: Mapping[str, str] | None = None) -> InstallPlan:
-    """Detect the host, gather sources and resolve; nothing is written."""
+def plan_install(
+    request: InstallRequest, env: Mapping[str, str] | None = None, host: HostFacts | None = None
+) -> InstallPlan:
+    """Detect the host (unless given), gather sources and resolve; nothing is written."""
     env = dict(os.environ if env is None else env)
     if request.venv is not None:
         check_target(request.venv, _RETRY)  # refused before any source is read
@@ -86,7 +89,8 @@ def plan_install(request: InstallRequest, env: Mapping[str, str] | None = None) 
         )
     requested = _requested_interpreter(request)
     data = load_releases()
-    host = load_host_file(request.for_host) if request.for_host else detect_host(env)
+    if host is None:
+        host = load_host_file(request.for_host) if request.for_host else detect_host(env)
     sources = gather_sources(request, env, data.pypi)
     prober = Prober(offline=request.offline)
     ctx = ResolveContext(
@@ -162,9 +166,10 @@ def execute(
             claim.take(_RETRY)  # the marker goes in first: an interrupted run is recognisable
             create_venv(plan.venv, python, plan.venv_creator, on_line=_lines(emit))
         with _watching(emit, on_download) as watched:
-            lock_written = _install(plan, watched, log)
+            made = _install(plan, watched, log)
         _check_torch(plan, log)
-        _check_gpus(plan)
+        check_gpus(plan)  # GpuNotCovered: rolled back below; install/attempts tries the next
+        lock_written = _save_lock(made, plan.lock)  # only a lock whose build passed the check
         if claim is not None:
             write_marker(plan.venv, plan.torch, plan.variant)
         doctor, doctor_code = _doctor(plan, emit)
@@ -271,7 +276,8 @@ def _call(plan: InstallPlan, requirements: tuple[str, ...] = ()) -> InstallCall:
     )
 
 
-def _install(plan: InstallPlan, emit: EventCallback, log: Path) -> Path | None:
+def _install(plan: InstallPlan, emit: EventCallback, log: Path) -> Lock | None:
+    """Install what the plan names; the lock to write when --lock asked for one."""
     if plan.from_lock is None and plan.lock is None:
         emit("step", f"installing {' '.join(plan.requirements)} with {plan.installer}")
         _run_installer(install_argv(_call(plan, requirements=plan.requirements)), emit, log)
@@ -281,10 +287,14 @@ def _install(plan: InstallPlan, emit: EventCallback, log: Path) -> Path | None:
     else:
         lock = _compile_lock(plan, emit, log)
     _install_locked(plan, lock, emit, log)
-    if plan.lock is not None:
-        write_lock(lock, plan.lock)
-        return plan.lock
-    return None
+    return lock if plan.lock is not None else None
+
+
+def _save_lock(lock: Lock | None, path: Path | None) -> Path | None:
+    if lock is None or path is None:
+        return None
+    write_lock(lock, path)
+    return path
 
 
 def _compile_lock(plan: InstallPlan, emit: EventCallback, log: Path) -> Lock:
@@ -336,19 +346,6 @@ def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Pat
     wrong = [p.name for p in lock.packages if have.get(canonicalize_name(p.name)) != p.version]
     if wrong:
         raise TorchsetupError(f"after installing the lock, these differ: {', '.join(wrong)}")
-
-
-def _check_gpus(plan: InstallPlan) -> None:
-    """The installed wheel must hold code for every GPU (install/verify.py); else roll back."""
-    if not plan.gpu_capabilities:
-        return
-    check = verify_wheel(venv_python(plan.venv), plan.gpu_capabilities)
-    record_observed(plan.torch, check)
-    if not check.ok:
-        raise TorchsetupError(
-            check.reason + "; what this run installed was rolled back",
-            hint="torchsetup install --dry-run   (see which builds fit this host)",
-        )
 
 
 def _check_torch(plan: InstallPlan, log: Path) -> None:

@@ -39,6 +39,7 @@ class InstallRequest:
     for_host: Path | None = None  # plan for the machine whose `host --json` this file holds
     numpy: bool = True  # --no-numpy: False
     compile: str = "imports"  # imports (what `import torch` loads) | all | none
+    exclude: tuple[str, ...] = ()  # builds not to plan (2.16.0+cu130: failed the GPU check)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from torchsetup.host.interpreters import of_minor
 from torchsetup.host.model import HostFacts, Interpreter
 from torchsetup.install.discover import with_discovered
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, SourceFacts
+from torchsetup.install.observed import with_observed
 from torchsetup.install.offers import Found, Probe, Where, find_offer, user_builds
 from torchsetup.install.plan import Candidate, Setting, build_plan
 from torchsetup.install.releases import Release, ReleaseData
@@ -45,6 +46,7 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     if request.torch == "latest":
         request = replace(request, torch=None)  # the newest that fits is what unpinned picks
     ctx = replace(ctx, data=with_discovered(ctx.data, ctx.sources))
+    ctx = with_observed(ctx, request.exclude)  # what installed wheels said beats the data
     _check_names(request, ctx)
     notes: list[str] = [*ctx.sources.notes, *_constraint_notes(request, ctx)]
     if request.for_host:

@@ -6,14 +6,32 @@ runs on any machine; it settles what the plan could only infer (release-truth.md
 from __future__ import annotations
 
 import json
+import platform
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from torchsetup import paths, runner
+from torchsetup.errors import GpuNotCovered, TorchsetupError
+from torchsetup.install.model import InstallPlan
+from torchsetup.venv import venv_python
 
-__all__ = ["WheelCheck", "covers", "load_observed", "record_observed", "verify_wheel"]
+__all__ = [
+    "AARCH64",
+    "WheelCheck",
+    "check_gpus",
+    "covers",
+    "load_observed",
+    "observed_key",
+    "record_observed",
+    "uncovered",
+    "verify_wheel",
+]
+
+#: The suffix of an observed key for a linux-aarch64 (sbsa) wheel: its arch list differs from
+#: the x86_64 wheel of the same name (release-truth.md §3).
+AARCH64 = "@linux-aarch64"
 
 _PROBE = (
     "import json, torch\n"
@@ -66,12 +84,37 @@ def verify_wheel(python: Path, capabilities: tuple[str, ...], timeout: float = 1
         return WheelCheck(cuda, hip, archs, (), True, "no NVIDIA GPU to cover")
     if not cuda:
         return WheelCheck(cuda, hip, archs, (), True, "not a CUDA build: the GPUs are not used")
-    uncovered = tuple(c for c in capabilities if not _covered(archs, c))
-    if uncovered:
-        sms = ", ".join(f"sm_{c.replace('.', '')}" for c in uncovered)
+    if missing := uncovered(archs, capabilities):
+        sms = ", ".join(f"sm_{c.replace('.', '')}" for c in missing)
         why = f"the installed torch (CUDA {cuda}, {' '.join(archs)}) has no code for {sms}"
-        return WheelCheck(cuda, hip, archs, uncovered, False, why)
+        return WheelCheck(cuda, hip, archs, missing, False, why)
     return WheelCheck(cuda, hip, archs, (), True, f"CUDA {cuda} build covers every GPU")
+
+
+def check_gpus(plan: InstallPlan) -> None:
+    """The installed wheel must hold code for every GPU: record what it said, raise if not."""
+    if not plan.gpu_capabilities:
+        return
+    check = verify_wheel(venv_python(plan.venv), plan.gpu_capabilities)
+    build = observed_key(plan.torch, plan.variant)
+    record_observed(build, check)
+    hint = "torchsetup install --dry-run   (see which builds fit this host)"
+    if check.uncovered and check.cuda:
+        raise GpuNotCovered(build.split("@")[0], check.reason, check.uncovered, hint=hint)
+    if not check.ok:  # a wheel that cannot say what it holds is broken, not a wrong pick
+        raise TorchsetupError(check.reason + "; what this run installed was rolled back", hint=hint)
+
+
+def observed_key(torch: str, variant: str, machine: str | None = None) -> str:
+    """2.16.0+cu130 for this machine's wheel of that build (…@linux-aarch64 on aarch64)."""
+    arch = (machine or platform.machine()).lower()
+    key = f"{Version(torch).public}+{variant}"
+    return key + AARCH64 if arch in ("aarch64", "arm64") else key
+
+
+def uncovered(archs: tuple[str, ...], capabilities: tuple[str, ...]) -> tuple[str, ...]:
+    """The capabilities ("6.1") that the arch list holds no code for."""
+    return tuple(c for c in capabilities if not _covered(archs, c))
 
 
 def _covered(archs: tuple[str, ...], capability: str) -> bool:

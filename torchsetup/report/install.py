@@ -41,6 +41,7 @@ def render_result(result: Any) -> RenderableType:
             style="bold green",
         ),
     ]
+    lines += [Text(f"note: {why}", style="yellow") for why in result.rolled_back]
     if result.doctor is not None:
         from torchsetup.report.doctor import render_doctor
 
