@@ -33,7 +33,8 @@ from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requireme
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest
 from torchsetup.install.progress import Download, DownloadWatch
 from torchsetup.install.releases import load_releases
-from torchsetup.install.resolve import ResolveContext, parse_python_request, resolve
+from torchsetup.install.request_forms import parse_python_request
+from torchsetup.install.resolve import ResolveContext, resolve
 from torchsetup.install.sources import Prober, gather_sources
 from torchsetup.install.verify import check_gpus
 from torchsetup.state import SetupRecord, save_record

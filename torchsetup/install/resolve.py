@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from torchsetup.errors import ResolveError, TorchsetupError, UnknownChoice
 from torchsetup.host.interpreters import of_minor
@@ -19,7 +19,9 @@ from torchsetup.install.observed import with_observed
 from torchsetup.install.offers import Found, Probe, Where, find_offer, user_builds
 from torchsetup.install.plan import Candidate, Setting, build_plan
 from torchsetup.install.releases import Release, ReleaseData
+from torchsetup.install.request_forms import split_local_version
 from torchsetup.install.variants import auto_variant, platform_problem, platform_tag
+from torchsetup.install.wheeltags import target_for
 
 __all__ = ["ResolveContext", "ResolveError", "UnknownChoice", "resolve"]
 
@@ -54,14 +56,7 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     tried: list[str] = []
     last_resort: tuple[Candidate, Where] | None = None
     for cand in _candidates(request, ctx):
-        where = Where(
-            (request.torch_index or ctx.data.index_base).rstrip("/"),
-            ctx.data.pypi,
-            cand.python,
-            platform_tag(ctx.host),
-            request.offline,
-            getattr(ctx.probe, "files", None),  # install's Prober reads the page it probed
-        )
+        where = _where(request, ctx, cand)
         found, why = find_offer(cand.release, cand.variant, where, ctx.sources, ctx.probe)
         notes.extend(n for n in why if n not in notes)
         if found is None and cand.variant == "cpu" and request.torch:
@@ -85,17 +80,17 @@ def resolve(request: InstallRequest, ctx: ResolveContext) -> InstallPlan:
     )
 
 
-def split_local_version(request: InstallRequest) -> InstallRequest:
-    """--torch 2.15.0+cu132 → --torch 2.15.0 --variant cu132 (a conflicting --variant errs)."""
-    if not request.torch or "+" not in request.torch:
-        return request
-    version, local = request.torch.split("+", 1)
-    if request.variant not in ("auto", local):
-        raise UnknownChoice(
-            f"--torch {request.torch} names variant {local} but --variant says {request.variant}",
-            hint=f"torchsetup install --torch {version} --variant {request.variant}",
-        )
-    return replace(request, torch=version, variant=local)
+def _where(request: InstallRequest, ctx: ResolveContext, cand: Candidate) -> Where:
+    """Where to look for this candidate, and the wheel tags its interpreter accepts."""
+    return Where(
+        (request.torch_index or ctx.data.index_base).rstrip("/"),
+        ctx.data.pypi,
+        cand.python,
+        platform_tag(ctx.host),
+        request.offline,
+        getattr(ctx.probe, "files", None),  # install's Prober reads the page it probed
+        target_for(ctx.host, cand.python, cand.interpreter),
+    )
 
 
 def _cuda_only_note(cand: Candidate, where: Where, ctx: ResolveContext) -> list[str]:
@@ -380,21 +375,3 @@ def _plan(
     plan = build_plan(request, cand, found, notes, setting)
     caps = tuple(g.compute_capability for g in ctx.host.nvidia.gpus if g.compute_capability)
     return replace(plan, gpu_capabilities=caps)
-
-
-def parse_python_request(text: str) -> str | None:
-    """'3.7' → '3.7'; a path → None (execute.py asks that interpreter); bad forms raise."""
-    if "/" in text:
-        return None
-    try:
-        version = Version(text)
-    except InvalidVersion:
-        raise UnknownChoice(
-            f"--python {text}: give a version such as 3.11 or a path to an interpreter",
-            hint="torchsetup install --python 3.11",
-        ) from None
-    if len(version.release) != 2:
-        raise UnknownChoice(
-            f"--python {text}: give major.minor (3.11)", hint="torchsetup install --python 3.11"
-        )
-    return text
