@@ -63,9 +63,7 @@ def user_builds(
         version = Version(build.version)
         local = version.local or _pypi_variant(release, platform)
         same = version.public == str(release.version) and local == variant
-        if same and wheel_fits(
-            build.filename, python, platform, target, build.requires_python
-        ):
+        if same and wheel_fits(build.filename, python, platform, target, build.requires_python):
             hits.append(build)
     return hits
 
