@@ -44,6 +44,18 @@ def _wheels(tmp_path: Path, version: str = "2.13.0") -> Path:
     return tmp_path / "wh"
 
 
+@pytest.fixture(autouse=True)
+def own_uv_cache(
+    shared_caches: Path,  # noqa: F811 - set up first, so this test's own cache wins
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A uv cache of this test's own: these locks run --offline, and a PyPI torch page that an
+    earlier test left in the shared cache would make uv pick PyPI's 2.13.0 over the local wheel
+    (a registry file it may not download offline; uv does not fall back to the local one)."""
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+
+
 def _lock_for(
     capsys: pytest.CaptureFixture[str], lock: Path, host: Path, wheels: Path, torch: str = "2.13.0"
 ) -> tuple[int, dict[str, Any]]:
