@@ -19,3 +19,21 @@ def test_help_imports_no_heavy_module() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_install_dry_run_does_not_import_the_checks() -> None:
+    code = (
+        "import sys\n"
+        "from torchsetup.cli import run_cli\n"
+        "try:\n"
+        "    run_cli(['install', '--dry-run', '--offline'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "planned = 'torchsetup.install.resolve' in sys.modules\n"
+        "checks = sorted(m for m in sys.modules if m.startswith('torchsetup.envcheck.checks'))\n"
+        "print(planned, checks, file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert proc.stderr.strip().splitlines()[-1] == "True []"
