@@ -30,15 +30,6 @@ if TYPE_CHECKING:
     )
 
 _CORE = ("Target", "list_checks", "resolve_target", "run_doctor", "select_checks", "verify_python")
-_MODEL = (
-    "DEFAULT_TIMEOUT_S",
-    "CheckResult",
-    "CheckSpec",
-    "DoctorReport",
-    "DoctorRequest",
-    "Fix",
-    "Status",
-)
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -58,13 +49,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Load a public name from its module on first use (PEP 562)."""
-    if name in _CORE:
-        module = "torchsetup.envcheck.core"
-    elif name in _MODEL:
-        module = "torchsetup.envcheck.model"
-    else:
+    """Load a public name from its module (core's, else model's) on first use (PEP 562)."""
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = "torchsetup.envcheck." + ("core" if name in _CORE else "model")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
