@@ -134,3 +134,24 @@ def test_warm_page_is_answered_from_the_parsed_file_list(
         monkeypatch.setattr("torchsetup.install.index._parse", no_parsing)
         warm = IndexClient(cache=tmp_path / "c").page(url)
     assert (warm.origin, warm.files) == ("cache", cold.files)
+
+
+def test_warm_page_with_keep_gives_only_the_kept_files_in_page_order(tmp_path: Path) -> None:
+    served = SimpleIndex()
+    for version in ("2.16.0+cpu", "2.14.0+cpu", "2.16.0+cu130", "2.15.0+cpu"):
+        served.add(make_wheel(tmp_path / "w", "torch", version, tag=TAG), ">=3.11")
+    with serve_index(served):
+        url = f"{served.url}/torch/"
+        cold = IndexClient(cache=tmp_path / "c").page(url)
+        warm = IndexClient(cache=tmp_path / "c").page(url, keep=lambda key: "2.16.0" in key)
+    assert warm.origin == "cache"
+    assert warm.files == tuple(f for f in cold.files if "-2.16.0+" in f.filename)
+    assert [f.filename.split("-")[1] for f in warm.files] == ["2.16.0+cpu", "2.16.0+cu130"]
+
+
+def test_page_read_with_keep_is_cached_whole(index: SimpleIndex, tmp_path: Path) -> None:
+    probed = IndexClient(cache=tmp_path / "c").page(f"{index.url}/torch/", keep=lambda _k: False)
+    warm = IndexClient(cache=tmp_path / "c")
+    page = warm.page(f"{index.url}/torch/")
+    assert (probed.origin, probed.files, warm.requests) == ("network", (), 0)
+    assert [f.filename for f in page.files] == [f"torch-2.15.0+cpu-{TAG}.whl"]

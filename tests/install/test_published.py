@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from tests.helpers.pytorch_index import TorchIndex, serve_torch_index
 from tests.helpers.simple_index import SimpleIndex, serve_index
 from tests.helpers.wheels import make_wheel
 from torchsetup.cli import run_cli
+from torchsetup.errors import TorchsetupError
 from torchsetup.install.discover import with_discovered
 from torchsetup.install.index import IndexClient
 from torchsetup.install.model import InstallRequest, SourceFacts
@@ -45,10 +47,13 @@ def _gather(request: InstallRequest, tmp_path: Path, pypi: str | None = None, **
     return gather_sources(request, env, pypi or load_releases().pypi, client), client
 
 
-def _plan(request: InstallRequest, sources: SourceFacts, tmp_path: Path, **host: object):
+def _plan(
+    request: InstallRequest, sources: SourceFacts, tmp_path: Path, pypi: str = "", **host: object
+):
+    data = load_releases()
     ctx = ResolveContext(
         host=make_host(**host),  # type: ignore[arg-type]
-        data=load_releases(),
+        data=replace(data, pypi=pypi) if pypi else data,
         sources=sources,
         probe=Prober(client=IndexClient(cache=tmp_path / "cache")),
         venv_root=Path("/venvs"),
@@ -183,3 +188,17 @@ def test_unreachable_torch_index_without_a_cache_plans_from_the_shipped_data(
         f"{CLOSED}/torch/ did not answer" in n and f"shipped data (checked {checked})" in n
         for n in sources.notes
     )
+
+
+def test_subindex_file_whose_requires_python_excludes_the_target_is_not_planned(
+    tmp_path: Path,
+) -> None:
+    served = TorchIndex()  # a release the data knows: only its sub-index says what exists
+    wheel = make_wheel(tmp_path / "w", "torch", "2.15.0+cpu", tag=TAG)
+    served.add(wheel, "cpu", ">=3.12")
+    with serve_torch_index(served):
+        request = InstallRequest(torch="2.15.0", torch_index=served.url)
+        sources, _ = _gather(request, tmp_path)
+        with pytest.raises(TorchsetupError) as caught:  # PyPI's CUDA build is not the point here
+            _plan(request, sources, tmp_path, pypi="http://127.0.0.1:9/simple")
+    assert "lists no torch 2.15.0+cpu wheel for Python 3.11" in str(caught.value)

@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from torchsetup import paths, runner
-from torchsetup.envcheck import DoctorReport, DoctorRequest, run_doctor
 from torchsetup.envcheck.execute import BYTECODE_ON
 from torchsetup.errors import (
     CommandFailed,
@@ -48,6 +48,9 @@ from torchsetup.venv import (
     venv_python,
     write_marker,
 )
+
+if TYPE_CHECKING:
+    from torchsetup.envcheck import DoctorReport
 
 __all__ = ["InstallResult", "execute", "plan_install"]
 
@@ -375,6 +378,8 @@ def _why(err: CommandFailed) -> str:
 def _doctor(plan: InstallPlan, emit: EventCallback) -> tuple[DoctorReport | None, int | None]:
     if not plan.doctor:
         return None, None
+    from torchsetup.envcheck import DoctorRequest, run_doctor  # every check: only when run
+
     emit("step", "checking the new venv (torchsetup doctor, core checks)")
     request = DoctorRequest(
         python=venv_python(plan.venv), core_only=True, write_bytecode=plan.compile != "none"

@@ -13,15 +13,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_cache_path
 
-__all__ = ["IndexClient", "IndexFile", "ProjectPage", "cache_dir"]
+__all__ = ["IndexClient", "IndexFile", "Keep", "ProjectPage", "cache_dir"]
+
+#: Asked once per file key (`torch-2.16.0+cpu`: the name up to its version): keep those files?
+Keep = Callable[[str], bool]
 
 _TIMEOUT_S = 5.0
 _TTL_S = 600.0  # a warm cache answers without a request for ten minutes
@@ -114,22 +118,65 @@ def _wheel_metadata(path: Path) -> str | None:
         return None
 
 
-def _rows(files: tuple[IndexFile, ...]) -> list[list[Any]]:
-    """The parsed file list as the cache keeps it: a warm run never parses HTML again (the
-    real download.pytorch.org/whl/torch/ page is several MB with ~20k anchors)."""
-    return [[f.filename, f.url, f.sha256, f.requires_python, f.size, f.metadata] for f in files]
+def _key(filename: str) -> str:
+    """A file's project and version as its name spells them (`torch-2.16.0+cpu`)."""
+    name, _, rest = filename.partition("-")
+    return f"{name}-{rest.partition('-')[0]}"
 
 
-def _files(url: str, entry: dict[str, Any]) -> tuple[IndexFile, ...]:
-    if "files" in entry:
-        return tuple(IndexFile(*row) for row in entry["files"])
-    return _parse(url, entry["type"], entry["body"])  # a cache entry written before the rows
+def _grouped(files: tuple[IndexFile, ...]) -> tuple[dict[str, list[int]], bytes]:
+    """The parsed rows as the cache keeps them: one JSON line per key, and where each line lies,
+    so a warm run decodes only the keys it asks for (the real download.pytorch.org/whl/torch/
+    page is several MB with ~20k anchors; a plan wants the few releases newer than its data)."""
+    groups: dict[str, list[list[Any]]] = {}
+    for i, f in enumerate(files):
+        row = [i, f.filename, f.url, f.sha256, f.requires_python, f.size, f.metadata]
+        groups.setdefault(_key(f.filename), []).append(row)
+    spans: dict[str, list[int]] = {}
+    lines: list[bytes] = []
+    at = 0
+    for key, rows in groups.items():
+        lines.append(json.dumps(rows).encode() + b"\n")
+        spans[key] = [at, len(lines[-1])]
+        at += len(lines[-1])
+    return spans, b"".join(lines)
+
+
+def _regrouped(entry: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the entry, its rows grouped when it was written before the groups."""
+    if "files" not in entry:
+        return dict(entry)
+    groups, blob = _grouped(tuple(IndexFile(*row) for row in entry["files"]))
+    return {k: v for k, v in entry.items() if k != "files"} | {"groups": groups, "blob": blob}
+
+
+def _files(url: str, entry: dict[str, Any], keep: Keep | None) -> tuple[IndexFile, ...]:
+    if "groups" in entry:
+        blob: bytes = entry["blob"]
+        spans = [s for k, s in entry["groups"].items() if keep is None or keep(k)]
+        rows = [row for at, size in spans for row in json.loads(blob[at : at + size])]
+        rows.sort(key=lambda row: int(row[0]))  # the page's own order
+        return tuple(IndexFile(*row[1:]) for row in rows)
+    if "files" in entry:  # a cache entry written before the groups
+        files = tuple(IndexFile(*row) for row in entry["files"])
+    else:
+        files = _parse(url, entry["type"], entry["body"])  # … or before the rows
+    return _kept(files, keep)
+
+
+def _kept(files: tuple[IndexFile, ...], keep: Keep | None) -> tuple[IndexFile, ...]:
+    return files if keep is None else tuple(f for f in files if keep(_key(f.filename)))
 
 
 def _page(
-    url: str, entry: dict[str, Any], origin: str, age: float | None, why: str | None = None
+    url: str,
+    entry: dict[str, Any],
+    origin: str,
+    age: float | None,
+    keep: Keep | None,
+    why: str | None = None,
 ) -> ProjectPage:
-    return ProjectPage(url, _files(url, entry), origin, age, why)
+    return ProjectPage(url, _files(url, entry, keep), origin, age, why)
 
 
 class IndexClient:
@@ -144,19 +191,26 @@ class IndexClient:
         self.ttl_s = ttl_s
         self.requests = 0  # HTTP requests made (tests: none under --offline)
 
-    def pages(self, urls: list[str]) -> dict[str, ProjectPage]:
-        """Several pages at once (concurrent when any must be fetched)."""
+    def pages(
+        self, urls: list[str], keep: Mapping[str, Keep] | None = None
+    ) -> dict[str, ProjectPage]:
+        """Several pages at once (concurrent when any must be fetched); `keep` filters the
+        files of the pages it names."""
         unique = list(dict.fromkeys(urls))
+        chosen = keep or {}
         if len(unique) <= 1:
-            return {u: self.page(u) for u in unique}
+            return {u: self.page(u, chosen.get(u)) for u in unique}
         with ThreadPoolExecutor(max_workers=min(8, len(unique))) as pool:
-            return dict(zip(unique, pool.map(self.page, unique)))
+            answers = pool.map(lambda u: self.page(u, chosen.get(u)), unique)
+            return dict(zip(unique, answers))
 
-    def page(self, url: str) -> ProjectPage:
-        """One project page: the files it lists and where the answer came from."""
+    def page(self, url: str, keep: Keep | None = None) -> ProjectPage:
+        """One project page: the files it lists (those whose key `keep` keeps, when given: a
+        cached page decodes no others) and where the answer came from."""
         parsed = urllib.parse.urlparse(url)
         if parsed.scheme in ("", "file"):
-            return self._local(url, Path(urllib.request.url2pathname(parsed.path)))
+            local = self._local(url, Path(urllib.request.url2pathname(parsed.path)))
+            return replace(local, files=_kept(local.files, keep))
         entry = self._load(url)
         age = time.time() - entry["fetched"] if entry else None
         if entry and "failed" in entry:
@@ -164,7 +218,7 @@ class IndexClient:
                 return ProjectPage(url, (), "unreachable", age, str(entry["failed"]))
             entry, age = None, None  # a failure is remembered briefly, never as a page
         if entry and (self.offline or (age is not None and age < self.ttl_s)):
-            return _page(url, entry, "cache", age)
+            return _page(url, entry, "cache", age, keep)
         if self.offline:
             return ProjectPage(url, (), "unreachable", None, "--offline and not in the cache")
         try:
@@ -173,10 +227,10 @@ class IndexClient:
             why = f"HTTP {err.code}" if isinstance(err, urllib.error.HTTPError) else None
             why = why or str(getattr(err, "reason", err))
             if entry:
-                return _page(url, entry, "cache", age, why)
+                return _page(url, entry, "cache", age, keep, why)
             self._store(url, {"failed": why, "fetched": time.time()})
             return ProjectPage(url, (), "unreachable", None, why)
-        return _page(url, fresh, "network", 0.0)
+        return _page(url, fresh, "network", 0.0, keep)
 
     def metadata(self, url: str) -> str | None:
         """A wheel's METADATA: PEP 658 `<url>.metadata` over HTTP (cached: files never change),
@@ -223,16 +277,18 @@ class IndexClient:
             with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as reply:
                 body = reply.read().decode("utf-8", "replace")
                 kind = reply.headers.get("Content-Type", "text/html")
+                groups, blob = _grouped(_parse(reply.geturl() or url, kind, body))
                 new = {
                     "etag": reply.headers.get("ETag"),
                     "modified": reply.headers.get("Last-Modified"),
                     "type": kind,
-                    "files": _rows(_parse(reply.geturl() or url, kind, body)),
+                    "groups": groups,
+                    "blob": blob,
                 }
         except urllib.error.HTTPError as err:
             if err.code != 304 or entry is None:
                 raise
-            new = dict(entry)  # not modified: the cached copy is fresh again
+            new = _regrouped(entry)  # not modified: the cached copy is fresh again
         new["fetched"] = time.time()
         self._store(url, new)
         return new
@@ -241,18 +297,22 @@ class IndexClient:
         return self.cache / (hashlib.sha256(url.encode()).hexdigest()[:32] + ".json")
 
     def _load(self, url: str) -> dict[str, Any] | None:
+        """A cache entry: its first line is the head (JSON), the groups' lines follow."""
         try:
-            entry: dict[str, Any] = json.loads(self._path(url).read_text(encoding="utf-8"))
+            head, _, blob = self._path(url).read_bytes().partition(b"\n")
+            entry: dict[str, Any] = json.loads(head)
         except (OSError, ValueError):
             return None
+        if "groups" in entry:
+            entry["blob"] = blob
         return entry if entry.get("url") == url else None
 
     def _store(self, url: str, entry: dict[str, Any]) -> None:
-        entry["url"] = url
+        head = {k: v for k, v in entry.items() if k != "blob"} | {"url": url}
         try:
             self.cache.mkdir(parents=True, exist_ok=True)
             tmp = self._path(url).with_suffix(".tmp")
-            tmp.write_text(json.dumps(entry), encoding="utf-8")
+            tmp.write_bytes(json.dumps(head).encode() + b"\n" + entry.get("blob", b""))
             tmp.replace(self._path(url))
         except OSError:
             pass  # a cache that cannot be written only costs a request next time

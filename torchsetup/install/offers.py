@@ -17,8 +17,8 @@ __all__ = ["Found", "find_offer", "wheel_fits"]
 
 #: URL → None when it answers, else why not (install probes over HTTP and caches; tests use a dict).
 Probe = Callable[[str], "str | None"]
-#: page URL → the file names it lists (None: unknown); install's Prober.files.
-Lister = Callable[[str], "tuple[str, ...] | None"]
+#: page URL → (file name, Requires-Python) of each file it lists (None: unknown); Prober.files.
+Lister = Callable[[str], "tuple[tuple[str, str | None], ...] | None"]
 
 
 @dataclass(frozen=True)
@@ -118,16 +118,18 @@ def _listed(release: Release, variant: str, check: str, where: Where) -> str | N
 
     What exists comes from the index: a build the data expects may be gone, or a mirror may lack
     it; release-truth.md §4."""
-    names = where.lister(check) if where.lister else None
-    if names is None:
+    files = where.lister(check) if where.lister else None
+    if files is None:
         return None
     wanted = f"{release.version}+{variant}"
-    for name in names:
+    for name, requires_python in files:
         try:
             _, version, _, _ = parse_wheel_filename(name)
         except InvalidWheelFilename:
             continue
-        if str(version) == wanted and wheel_fits(name, where.python, where.platform, where.target):
+        if str(version) == wanted and wheel_fits(
+            name, where.python, where.platform, where.target, requires_python
+        ):
             return None
     py = f"{where.python.major}.{where.python.minor}"
     return f"{check} lists no torch {wanted} wheel for Python {py} on {where.platform}"

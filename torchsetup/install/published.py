@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from torchsetup.install.index import IndexClient, IndexFile, ProjectPage
+from torchsetup.install.index import IndexClient, IndexFile, Keep, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, TorchBuild
 from torchsetup.install.releases import ReleaseData
 
-__all__ = ["Public", "public_pages", "public_urls", "published_builds"]
+__all__ = ["Public", "newer_only", "public_pages", "public_urls", "published_builds"]
 
 _VARIANT = re.compile(r"cpu|cu\d{3}|rocm\d+(\.\d+)+")
 
@@ -56,7 +56,8 @@ def public_pages(
         if kind == "pytorch" and answered[url].origin == "unreachable" and _answered(answered[url])
         for variant in _variants(data)
     ]
-    out |= {url: (page, "pytorch") for url, page in client.pages(fallback).items()}
+    keep = dict.fromkeys(fallback, newer_only(data))
+    out |= {url: (page, "pytorch") for url, page in client.pages(fallback, keep).items()}
     return out
 
 
@@ -73,16 +74,32 @@ def _variants(data: ReleaseData) -> list[str]:
     return list(dict.fromkeys([*newest.variants, *known]))
 
 
+def _newest(data: ReleaseData) -> dict[str, Version]:
+    return {
+        "torch": max(r.version for r in data.releases),
+        "torchvision": max(r.torchvision for r in data.releases if r.torchvision),
+        "torchaudio": max(r.torchaudio for r in data.releases if r.torchaudio),
+    }
+
+
+def newer_only(data: ReleaseData) -> Keep:
+    """The filter for public pages (IndexClient keep): a file key (`torch-2.16.0+cpu`) of a
+    release newer than the shipped data; a warm cache decodes only those files' rows."""
+    newest = _newest(data)
+
+    def keep(key: str) -> bool:
+        name, _, version = key.partition("-")
+        return _newer(name, version, newest)
+
+    return keep
+
+
 def published_builds(
     pages: dict[str, tuple[ProjectPage, str]], data: ReleaseData
 ) -> tuple[list[TorchBuild], list[TorchBuild]]:
     """(torch, companion) wheels of releases newer than the shipped data, from public pages
     (PyPI's pre-1.9 torch and old companions are older than the data, not new ones)."""
-    newest = {
-        "torch": max(r.version for r in data.releases),
-        "torchvision": max(r.torchvision for r in data.releases if r.torchvision),
-        "torchaudio": max(r.torchaudio for r in data.releases if r.torchaudio),
-    }
+    newest = _newest(data)
     memo: dict[tuple[str, str], bool] = {}  # ~20k files, a few hundred versions: parse each once
     torch: list[TorchBuild] = []
     companions: list[TorchBuild] = []

@@ -16,7 +16,13 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from torchsetup.install.index import IndexClient, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, SourceFacts, TorchBuild
-from torchsetup.install.published import Public, public_pages, public_urls, published_builds
+from torchsetup.install.published import (
+    Public,
+    newer_only,
+    public_pages,
+    public_urls,
+    published_builds,
+)
 from torchsetup.install.releases import load_releases
 from torchsetup.install.verify import load_observed
 
@@ -87,22 +93,32 @@ class Prober:
         self.offline = offline
         self.client = client or IndexClient(offline=offline)
         self.answers: dict[str, str | None] = {}
+        self.listed: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
         self._lock = threading.Lock()
 
     def __call__(self, url: str) -> str | None:
         with self._lock:
             if url in self.answers:
                 return self.answers[url]
-        page = self.client.page(url)
+        page = self.client.page(url, keep=lambda _key: False)  # reachable or not: no rows
         answer = None if page.origin != "unreachable" else (page.error or "no answer")
         with self._lock:
             self.answers[url] = answer
         return answer
 
-    def files(self, url: str) -> tuple[str, ...] | None:
-        """The file names a reachable page lists (cached by the client); None when it is not."""
+    def files(self, url: str) -> tuple[tuple[str, str | None], ...] | None:
+        """(file name, Requires-Python) of each file a reachable page lists, read once per URL
+        (from the client's cache); None when the page is unreachable."""
+        with self._lock:
+            if url in self.listed:
+                return self.listed[url]
         page = self.client.page(url)
-        return None if page.origin == "unreachable" else tuple(f.filename for f in page.files)
+        found = None
+        if page.origin != "unreachable":
+            found = tuple((f.filename, f.requires_python) for f in page.files)
+        with self._lock:
+            self.listed[url] = found
+        return found
 
 
 def _builds(page: ProjectPage, source: str) -> list[TorchBuild]:
@@ -183,7 +199,9 @@ def gather_sources(
     }
     data = load_releases()
     public = public_urls(request, data, pip, pypi)
-    answered = client.pages([*links, *projects, *public.pages])  # one concurrent round
+    own = {*links, *projects}  # a user's source is read whole, even when it is a public page
+    keep = {url: newer_only(data) for url in public.pages if url not in own}
+    answered = client.pages([*links, *projects, *public.pages], keep)  # one concurrent round
     pages = {url: answered[url] for url in [*links, *projects]}
     published = public_pages(public, answered, data, client)
     builds: list[TorchBuild] = []
