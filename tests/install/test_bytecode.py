@@ -4,6 +4,7 @@ parallel from the recorded list), every module or none on request."""
 from __future__ import annotations
 
 import json
+import marshal
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,37 @@ def test_a_recorded_closure_is_compiled_without_importing_torch(
     _install_v(capsys, tmp_path / "b", "--no-doctor", "--no-numpy")
     loaded, uncompiled = _uncompiled(tmp_path / "b")
     assert loaded - uncompiled == 2
+
+
+@needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
+def test_without_the_recorded_bytecode_the_listed_files_are_compiled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _install_v(capsys, tmp_path / "a", "--no-doctor", "--no-numpy")
+    closure_file(tmp_path / "a", "3.11").with_suffix(".bytecode").unlink()
+    _install_v(capsys, tmp_path / "b", "--no-doctor", "--no-numpy")
+    loaded, uncompiled = _uncompiled(tmp_path / "b")
+    assert loaded > 500
+    assert uncompiled == 0
+
+
+@needs_local_torch
+@pytest.mark.usefixtures("machine_pip", "no_bytecode")
+def test_recorded_bytecode_of_a_different_source_is_not_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _install_v(capsys, tmp_path / "a", "--no-doctor", "--no-numpy")
+    store = closure_file(tmp_path / "a", "3.11").with_suffix(".bytecode")
+    magic, kept = marshal.loads(store.read_bytes())
+    stale = marshal.dumps(compile("raise SystemExit('stale bytecode ran')", "version.py", "exec"))
+    kept["lib/python3.11/site-packages/torch/version.py"] = (bytes(8), stale)
+    store.write_bytes(marshal.dumps((magic, kept)))
+    _install_v(capsys, tmp_path / "b", "--no-doctor", "--no-numpy")
+    python = str(venv_python(tmp_path / "b"))
+    done = runner.run([python, "-c", "import torch; print(torch.__version__)"], check=False)
+    assert done.stdout.strip() == "2.13.0+cpu", done.stderr
+    assert _uncompiled(tmp_path / "b")[1] == 0
 
 
 @needs_local_torch

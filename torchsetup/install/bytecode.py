@@ -1,10 +1,11 @@
-"""Byte-compile exactly what `import torch` (and the check's torch._dynamo) loads, in parallel.
+"""Byte-compile exactly what `import torch` (and the check's torch._dynamo) loads, cheaply.
 
 uv installs no .pyc; under PYTHONDONTWRITEBYTECODE=1 every later `import torch` would compile
 its ~1600 modules again. Importing once with bytecode on writes them, but one process compiles
-them one by one (~8 s here). So that import also records which files it loaded (the closure),
-kept per set of installed distributions; a later install of the same builds compiles that list
-with one worker per CPU and imports nothing.
+them one by one (~8 s here). So that import also records which files it loaded (the closure)
+and their code, kept per set of installed distributions in torchsetup's cache (as uv keeps
+wheels): a later install of the same builds writes the .pyc of each file whose source hash
+matches, compiles the rest of the list with one worker per CPU, and imports nothing.
 """
 
 from __future__ import annotations
@@ -19,27 +20,67 @@ from torchsetup.envcheck.execute import BYTECODE_ON
 
 __all__ = ["closure_file", "compile_imports"]
 
-# Run by the venv's own interpreter: Python 3.6+ and stdlib only. argv[1] is the closure file.
-# Without it: import what the check imports (any torch.optim optimizer pulls in torch._dynamo
-# on 2.x) with bytecode on, then record the .py files loaded from inside the venv. With it:
-# py_compile those files in a process pool (py_compile.compile pickles by name, so any start
-# method works) -- the same timestamp-checked .pyc files the import would have written.
+# Run by the venv's own interpreter: Python 3.6+ and stdlib only. argv: the closure list, the
+# bytecode store. Without the list: import what the check imports (any torch.optim optimizer
+# pulls in torch._dynamo on 2.x) with bytecode on, then record the .py files loaded from inside
+# the venv, and their code (the .pyc minus its header) with the source's hash. With the list:
+# each file whose source hash matches the store gets its .pyc written (a timestamp header for
+# this file, as the import writes); the rest are py_compiled in a process pool (py_compile.compile
+# pickles by name, so any start method works). source_hash needs 3.7: 3.6 compiles everything.
 _CHILD = r"""
 import os, sys
-listed = sys.argv[1]
-if os.path.exists(listed):
+import importlib.util as iu
+listed, store = sys.argv[1], sys.argv[2]
+MAGIC = iu.MAGIC_NUMBER
+def load(path):
+    try:
+        import marshal
+        with open(path, "rb") as f:
+            magic, kept = marshal.load(f)
+        return kept if magic == MAGIC else {}
+    except Exception:
+        return {}
+def put(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp%d" % os.getpid(), "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp%d" % os.getpid(), path)
+def stamp(st):
+    return (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + (
+        st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+def restored(rel, kept):
+    path, entry = os.path.join(sys.prefix, rel), kept.get(rel)
+    if entry is None or not hasattr(iu, "source_hash"):
+        return False
+    with open(path, "rb") as f:
+        if iu.source_hash(f.read()) != entry[0]:
+            return False
+    put(iu.cache_from_source(path), MAGIC + bytes(4) + stamp(os.stat(path)) + entry[1])
+    return True
+def compile_all(files):
     import py_compile
-    with open(listed) as f:
-        files = [os.path.join(sys.prefix, line.rstrip("\n")) for line in f if line.strip()]
-    files = [p for p in files if os.path.isfile(p)]
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if (cpus or 1) < 2 or len(files) < 64:
         for p in files:
             py_compile.compile(p)
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(cpus) as pool:
-            list(pool.map(py_compile.compile, files, chunksize=max(1, len(files) // (cpus * 8))))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(cpus) as pool:
+        list(pool.map(py_compile.compile, files, chunksize=max(1, len(files) // (cpus * 8))))
+def entry(path):
+    with open(iu.cache_from_source(path), "rb") as f:
+        pyc = f.read()
+    with open(path, "rb") as f:
+        digest = iu.source_hash(f.read())
+    if pyc[:4] == MAGIC and pyc[4:8] == bytes(4) and pyc[8:16] == stamp(os.stat(path)):
+        return digest, pyc[16:]
+    return None
+if os.path.exists(listed):
+    kept = load(store)
+    with open(listed) as f:
+        rels = [line.rstrip("\n") for line in f if line.strip()]
+    rels = [r for r in rels if os.path.isfile(os.path.join(sys.prefix, r))]
+    compile_all([os.path.join(sys.prefix, r) for r in rels if not restored(r, kept)])
     sys.exit(0)
 sys.dont_write_bytecode = False
 import torch
@@ -53,11 +94,21 @@ for module in list(sys.modules.values()):
     path = getattr(module, "__file__", None)
     if path and path.endswith(".py") and os.path.realpath(path).startswith(prefix):
         loaded.add(os.path.relpath(os.path.realpath(path), prefix[:-1]))
-os.makedirs(os.path.dirname(listed), exist_ok=True)
-with open(listed + ".tmp", "w") as f:
-    f.write("".join(p + "\n" for p in sorted(loaded)))
-os.replace(listed + ".tmp", listed)
+put(listed, "".join(p + "\n" for p in sorted(loaded)).encode())
+if hasattr(iu, "source_hash"):
+    import marshal
+    kept = {}
+    for rel in loaded:
+        try:
+            got = entry(os.path.join(sys.prefix, rel))
+        except OSError:
+            got = None
+        if got is not None:
+            kept[rel] = got
+    put(store, marshal.dumps((MAGIC, kept)))
 """
+
+_KEEP = 4  # stores of this many sets of builds (~45 MB each for torch + numpy) stay
 
 
 def closure_file(venv: Path, python_version: str) -> Path:
@@ -70,5 +121,19 @@ def closure_file(venv: Path, python_version: str) -> Path:
 
 def compile_imports(python: Path, closure: Path, log: Path) -> None:
     """Byte-compile the import closure into the venv; a failure only costs later imports time."""
-    argv = [str(python), "-c", _CHILD, str(closure)]
+    store = closure.with_suffix(".bytecode")
+    argv = [str(python), "-c", _CHILD, str(closure), str(store)]
     runner.run(argv, env=BYTECODE_ON, log_path=log, check=False, timeout=600)
+    _prune(closure.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest stores only; another install may be removing the same files."""
+    dated = []
+    for path in folder.glob("*.bytecode"):
+        try:
+            dated.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            continue
+    for _, old in sorted(dated)[:-_KEEP]:
+        old.unlink(missing_ok=True)
