@@ -86,7 +86,7 @@ def imports(python: Path, env: dict[str, str]) -> float:
 
 def _row(label: str, times: list[float]) -> float:
     median = statistics.median(times)
-    print(f"  {label:<58} {median:7.2f}   runs: " + " ".join(f"{t:.2f}" for t in times))
+    print(f"  {label:<66} {median:6.2f}   runs: " + " ".join(f"{t:.2f}" for t in times))
     return median
 
 

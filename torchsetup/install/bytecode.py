@@ -2,7 +2,8 @@
 
 uv installs no .pyc; under PYTHONDONTWRITEBYTECODE=1 every later `import torch` would compile
 its ~1600 modules again. Importing once with bytecode on writes them, but one process compiles
-them one by one (~8 s here). So that import also records which files it loaded (the closure)
+them one by one (~8 s here; a forked helper compiling ahead along the static imports makes that
+~6 s on 2 cores). So that import also records which files it loaded (the closure)
 and their code, kept per set of installed distributions in torchsetup's cache (as uv keeps
 wheels): a later install of the same builds writes the .pyc of each file whose source hash
 matches, compiles the rest of the list with one worker per CPU, and imports nothing.
@@ -82,13 +83,83 @@ if os.path.exists(listed):
     rels = [r for r in rels if os.path.isfile(os.path.join(sys.prefix, r))]
     compile_all([os.path.join(sys.prefix, r) for r in rels if not restored(r, kept)])
     sys.exit(0)
+def prefetch(names):
+    # Ahead of the import, in a forked helper: compile depth first, in source order (the order
+    # Python runs them), the modules each module imports at its top level, so the import finds
+    # most .pyc ready (~8.5 s -> ~6.3 s here on 2 cores).
+    import py_compile, re, signal
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))  # never mid-write: no temp files
+    found = re.compile(r"^(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w, \t]*)"
+                       r"|import[ \t]+([\w., \t]+))", re.M)
+    roots = [p for p in sys.path if p and os.path.realpath(p).startswith(prefix)]
+    def files(dotted):
+        parts, out = dotted.split("."), []
+        for i in range(1, len(parts) + 1):
+            for root in roots:
+                rel = os.path.join(root, *parts[:i])
+                if os.path.isfile(os.path.join(rel, "__init__.py")):
+                    out.append((os.path.join(rel, "__init__.py"), ".".join(parts[:i])))
+                    break
+                if i == len(parts) and os.path.isfile(rel + ".py"):
+                    out.append((rel + ".py", ".".join(parts[:i - 1])))
+                    break
+        return out
+    stack, seen = [], set()
+    for name in reversed(names):
+        stack.extend(reversed(files(name)))
+    while stack and not stop:
+        path, package = stack.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            with open(path, "rb") as f:
+                text = f.read()
+            with open(iu.cache_from_source(path), "rb") as f:
+                ready = f.read(16) == MAGIC + bytes(4) + stamp(os.stat(path))
+        except OSError:
+            ready = False
+        try:
+            if not ready:
+                py_compile.compile(path)
+        except OSError:  # the import wrote it at the same moment
+            pass
+        later = []
+        for dots, mod, names, plain in found.findall(text.decode("utf-8", "replace")):
+            if plain:
+                for one in plain.split(","):
+                    later += files(one.strip().split(" ")[0])
+                continue
+            if dots:
+                base = package.split(".")[: len(package.split(".")) - len(dots) + 1]
+                mod = ".".join([p for p in base + [mod] if p])
+            later += files(mod)
+            for name in names.split(","):
+                name = name.strip().split(" ")[0]
+                if name and mod:
+                    later += files(mod + "." + name)
+        stack.extend(reversed(later))
+prefix = os.path.join(os.path.realpath(sys.prefix), "")
+helper = 0
+cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+if (cpus or 1) > 1 and hasattr(os, "fork"):
+    helper = os.fork()  # before torch starts any thread
+    if helper == 0:
+        try:
+            prefetch(["torch", "torch._dynamo"])
+        finally:
+            os._exit(0)
 sys.dont_write_bytecode = False
 import torch
 try:
     import torch._dynamo
 except ImportError:
     pass
-prefix = os.path.join(os.path.realpath(sys.prefix), "")
+if helper:
+    import signal
+    os.kill(helper, signal.SIGTERM)
+    os.waitpid(helper, 0)
 loaded = set()
 for module in list(sys.modules.values()):
     path = getattr(module, "__file__", None)
