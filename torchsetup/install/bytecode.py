@@ -151,15 +151,17 @@ if (cpus or 1) > 1 and hasattr(os, "fork"):
         finally:
             os._exit(0)
 sys.dont_write_bytecode = False
-import torch
 try:
-    import torch._dynamo
-except ImportError:
-    pass
-if helper:
-    import signal
-    os.kill(helper, signal.SIGTERM)
-    os.waitpid(helper, 0)
+    import torch
+    try:
+        import torch._dynamo
+    except ImportError:
+        pass
+finally:  # a failed import stops the helper too
+    if helper:
+        import signal
+        os.kill(helper, signal.SIGTERM)
+        os.waitpid(helper, 0)
 loaded = set()
 for module in list(sys.modules.values()):
     path = getattr(module, "__file__", None)
