@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import marshal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,15 +61,29 @@ def _install_v(capsys: pytest.CaptureFixture[str], venv: Path, *args: str) -> No
     assert code == 0, doc["errors"]
 
 
+def _all_compiled(venv: Path) -> bool:
+    loaded, uncompiled = _uncompiled(venv)
+    return loaded > 500 and uncompiled == 0
+
+
+def _twice(
+    capsys: pytest.CaptureFixture[str], tmp: Path, between: Callable[[Path], object]
+) -> Path:
+    """Install into a (which learns the closure), call between(a's closure file), then install
+    the same builds into b; b is returned."""
+    _install_v(capsys, tmp / "a", "--no-doctor", "--no-numpy")
+    between(closure_file(tmp / "a", "3.11"))
+    _install_v(capsys, tmp / "b", "--no-doctor", "--no-numpy")
+    return tmp / "b"
+
+
 @needs_local_torch
 @pytest.mark.usefixtures("machine_pip", "no_bytecode")
 def test_check_after_install_writes_bytecode_for_what_imports_need(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _install_v(capsys, tmp_path / "v", "--no-numpy")
-    loaded, uncompiled = _uncompiled(tmp_path / "v")
-    assert loaded > 500
-    assert uncompiled == 0
+    assert _all_compiled(tmp_path / "v")
 
 
 @needs_local_torch
@@ -86,16 +101,13 @@ def test_install_without_check_still_compiles_the_import_closure(
 def test_first_install_records_the_closure_and_the_next_compiles_it_all(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _install_v(capsys, tmp_path / "a", "--no-doctor", "--no-numpy")
-    listed = closure_file(tmp_path / "a", "3.11").read_text().splitlines()
+    listed: list[str] = []
+    b = _twice(capsys, tmp_path, lambda closure: listed.extend(closure.read_text().splitlines()))
     assert len(listed) > 500
     assert all(p.startswith("lib/python3.11/site-packages/") for p in listed)
     assert "lib/python3.11/site-packages/torch/_dynamo/__init__.py" in listed
-    _install_v(capsys, tmp_path / "b", "--no-doctor", "--no-numpy")
-    assert closure_file(tmp_path / "b", "3.11") == closure_file(tmp_path / "a", "3.11")
-    loaded, uncompiled = _uncompiled(tmp_path / "b")
-    assert loaded > 500
-    assert uncompiled == 0
+    assert closure_file(b, "3.11") == closure_file(tmp_path / "a", "3.11")
+    assert _all_compiled(b)
 
 
 @needs_local_torch
@@ -103,14 +115,9 @@ def test_first_install_records_the_closure_and_the_next_compiles_it_all(
 def test_a_recorded_closure_is_compiled_without_importing_torch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _install_v(capsys, tmp_path / "a", "--no-doctor", "--no-numpy")
     # only two files listed: an import would compile hundreds, the list compiles just these
-    closure_file(tmp_path / "a", "3.11").write_text(
-        "lib/python3.11/site-packages/torch/__init__.py\n"
-        "lib/python3.11/site-packages/torch/version.py\n"
-    )
-    _install_v(capsys, tmp_path / "b", "--no-doctor", "--no-numpy")
-    loaded, uncompiled = _uncompiled(tmp_path / "b")
+    two = "".join(f"lib/python3.11/site-packages/torch/{n}.py\n" for n in ("__init__", "version"))
+    loaded, uncompiled = _uncompiled(_twice(capsys, tmp_path, lambda c: c.write_text(two)))
     assert loaded - uncompiled == 2
 
 
@@ -119,12 +126,8 @@ def test_a_recorded_closure_is_compiled_without_importing_torch(
 def test_without_the_recorded_bytecode_the_listed_files_are_compiled(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _install_v(capsys, tmp_path / "a", "--no-doctor", "--no-numpy")
-    closure_file(tmp_path / "a", "3.11").with_suffix(".bytecode").unlink()
-    _install_v(capsys, tmp_path / "b", "--no-doctor", "--no-numpy")
-    loaded, uncompiled = _uncompiled(tmp_path / "b")
-    assert loaded > 500
-    assert uncompiled == 0
+    b = _twice(capsys, tmp_path, lambda closure: closure.with_suffix(".bytecode").unlink())
+    assert _all_compiled(b)
 
 
 @needs_local_torch
@@ -132,17 +135,18 @@ def test_without_the_recorded_bytecode_the_listed_files_are_compiled(
 def test_recorded_bytecode_of_a_different_source_is_not_used(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _install_v(capsys, tmp_path / "a", "--no-doctor", "--no-numpy")
-    store = closure_file(tmp_path / "a", "3.11").with_suffix(".bytecode")
-    magic, kept = marshal.loads(store.read_bytes())
-    stale = marshal.dumps(compile("raise SystemExit('stale bytecode ran')", "version.py", "exec"))
-    kept["lib/python3.11/site-packages/torch/version.py"] = (bytes(8), stale)
-    store.write_bytes(marshal.dumps((magic, kept)))
-    _install_v(capsys, tmp_path / "b", "--no-doctor", "--no-numpy")
-    python = str(venv_python(tmp_path / "b"))
-    done = runner.run([python, "-c", "import torch; print(torch.__version__)"], check=False)
+
+    def stale_version_py(closure: Path) -> None:
+        store = closure.with_suffix(".bytecode")
+        magic, kept = marshal.loads(store.read_bytes())
+        stale = compile("raise SystemExit('stale bytecode ran')", "version.py", "exec")
+        kept["lib/python3.11/site-packages/torch/version.py"] = (bytes(8), marshal.dumps(stale))
+        store.write_bytes(marshal.dumps((magic, kept)))
+
+    b = _twice(capsys, tmp_path, stale_version_py)
+    done = runner.run([str(venv_python(b)), "-c", "import torch; print(torch.__version__)"])
     assert done.stdout.strip() == "2.13.0+cpu", done.stderr
-    assert _uncompiled(tmp_path / "b")[1] == 0
+    assert _all_compiled(b)
 
 
 @needs_local_torch
