@@ -6,9 +6,9 @@
         vs python -m venv + pip install torch==2.13.0 numpy (pip compiles)   goal ≤ 0.2×
         twice: the first on this machine (torchsetup's cache empty too: the import closure
         is learned by importing torch) and once the closure of these builds is recorded
-        (its bytecode written from the store, the rest compiled in parallel from the list); the
-        floor row, uv venv + uv pip install with an
-        empty uv cache and no bytecode at all, is what no compile costs
+        (its bytecode written from the store, the rest compiled in parallel from the list);
+        the floor row, uv venv + uv pip install with an empty uv cache and no bytecode at all,
+        is what no compile costs
   warm: torchsetup install --torch 2.13.0 with its check (warm uv cache)
         vs uv venv + uv pip install torch numpy (no compile)
            + python -c "import torch, torch._dynamo" (the check's floor)      goal ≤ 1.3×
