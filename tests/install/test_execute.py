@@ -318,66 +318,6 @@ def test_pip_backend_installs_and_locks_the_same_way(
     assert installed_packages(tmp_path / "b")["torch"] == "2.13.0+cpu"
 
 
-# Counts the modules `import torch, torch._dynamo` loads from source files without a .pyc
-# beside them, under PYTHONDONTWRITEBYTECODE=1 (so this run writes none itself).
-_UNCOMPILED = (
-    "import importlib.util, os, sys, torch\n"
-    "import torch._dynamo\n"
-    "mods = [m.__file__ for m in list(sys.modules.values()) if getattr(m, '__file__', None)]\n"
-    "py = [f for f in mods if os.path.isabs(f) and f.endswith('.py') and 'torch' in f]\n"
-    "gone = [f for f in py if not os.path.exists(importlib.util.cache_from_source(f))]\n"
-    "print(len(py), len(gone))\n"
-)
-
-
-def _uncompiled(venv: Path) -> tuple[int, int]:
-    env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": None}
-    out = runner.run([str(venv_python(venv)), "-c", _UNCOMPILED], env=env).stdout.split()
-    return int(out[0]), int(out[1])
-
-
-@pytest.fixture
-def no_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """This machine's (and many images') setting: Python writes no .pyc on its own."""
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-
-
-def _install_v(capsys: pytest.CaptureFixture[str], venv: Path, *args: str) -> None:
-    code, doc, _ = _install(capsys, "--venv", str(venv), *args)
-    assert code == 0, doc["errors"]
-
-
-@needs_local_torch
-@pytest.mark.usefixtures("machine_pip", "no_bytecode")
-def test_check_after_install_writes_bytecode_for_what_imports_need(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _install_v(capsys, tmp_path / "v", "--no-numpy")
-    loaded, uncompiled = _uncompiled(tmp_path / "v")
-    assert loaded > 500
-    assert uncompiled == 0
-
-
-@needs_local_torch
-@pytest.mark.usefixtures("machine_pip", "no_bytecode")
-def test_install_without_check_still_compiles_the_import_closure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _install_v(capsys, tmp_path / "v", "--no-doctor", "--no-numpy")
-    assert "numpy" not in installed_packages(tmp_path / "v")
-    assert _uncompiled(tmp_path / "v")[1] == 0
-
-
-@needs_local_torch
-@pytest.mark.usefixtures("machine_pip", "no_bytecode")
-def test_no_compile_leaves_the_venv_without_bytecode(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _install_v(capsys, tmp_path / "v", "--no-compile", "--no-numpy")
-    loaded, uncompiled = _uncompiled(tmp_path / "v")
-    assert uncompiled == loaded
-
-
 def test_a_rollback_that_fails_says_what_is_left(
     isolated_pip: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

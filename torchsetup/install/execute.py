@@ -16,7 +16,6 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from torchsetup import paths, runner
-from torchsetup.envcheck.execute import BYTECODE_ON
 from torchsetup.errors import (
     CommandFailed,
     Interrupted,
@@ -28,6 +27,7 @@ from torchsetup.host.detect import detect_host
 from torchsetup.host.interpreters import interpreter_at
 from torchsetup.host.model import HostFacts, Interpreter
 from torchsetup.install.backends import InstallCall, compile_argv, install_argv, uv_bin
+from torchsetup.install.bytecode import closure_file, compile_imports
 from torchsetup.install.for_host import load_host_file
 from torchsetup.install.lock import Lock, lock_from_pylock, read_lock, requirements_text, write_lock
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest
@@ -388,14 +388,9 @@ def _doctor(plan: InstallPlan, emit: EventCallback) -> tuple[DoctorReport | None
     return report, report.exit_code
 
 
-# What the check imports anyway (any torch.optim optimizer pulls in torch._dynamo on 2.x);
-# Python 3.6 and torch 1.9 must run it.
-_IMPORTS = "import torch\ntry:\n    import torch._dynamo\nexcept ImportError:\n    pass\n"
-
-
 def _compile_imports(plan: InstallPlan, emit: EventCallback, log: Path) -> None:
-    """Without the check, import what it would, once, writing bytecode: every later `import
-    torch` then loads .pyc files (uv installs none; pip's full compile costs seconds more)."""
+    """Without the check, byte-compile what it would import (install/bytecode): every later
+    `import torch` then loads .pyc files (uv installs none; pip's full compile costs more)."""
     emit("step", "byte-compiling what `import torch` loads")
-    argv = [str(venv_python(plan.venv)), "-c", _IMPORTS]
-    runner.run(argv, env=BYTECODE_ON, log_path=log, check=False, timeout=600)
+    closure = closure_file(plan.venv, plan.python_version)
+    compile_imports(venv_python(plan.venv), closure, log)
