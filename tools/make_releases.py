@@ -182,6 +182,19 @@ _NO313 = {"linux-aarch64": ">=3.9,<3.13", "macos-arm64": ">=3.9,<3.13"}
 PLATFORM_PYTHON = {"1.13": _NO311, "2.5": _NO313}
 # Releases with no wheel at all on a platform (PyPI file lists; release-truth.md §3).
 MISSING = {"macos-arm64": ["1.9.1"], "linux-aarch64": ["1.9.1"]}
+# Companion versions with no wheel for some Pythons their torch release has; what the index
+# lists wins, these rows stand in when no page answered (release-truth.md §2).
+_GAPS = "release-truth.md §2 (companion wheels missing for some Pythons the torch release has)"
+_TA211 = "release-truth.md §2 (torchaudio 2.11.0 has wheels only for cp310–cp314)"
+COMPANION_GAPS = [
+    {"name": "torchvision", "versions": "==0.14.*", "pythons": ["3.11"], "source": _GAPS},
+    {"name": "torchaudio", "versions": "==0.13.*", "pythons": ["3.11"], "source": _GAPS},
+    {"name": "torchvision", "versions": "==0.20.*", "pythons": ["3.13"], "source": _GAPS},
+    {"name": "torchaudio", "versions": "==2.5.*", "pythons": ["3.13"], "source": _GAPS},
+    {"name": "torchvision", "versions": "==0.11.3", "pythons": ["3.6"], "source": _GAPS},
+    {"name": "torchaudio", "versions": "==0.10.2", "pythons": ["3.6"], "source": _GAPS},
+    {"name": "torchaudio", "versions": "==2.11.0", "pythons": ["3.15"], "source": _TA211},
+]
 
 
 def _minor(version: str) -> tuple[int, int]:
@@ -244,6 +257,7 @@ def build_doc() -> dict:
         # 2.12+ ships only macosx_14_0_arm64 wheels (release-truth.md §3)
         "macos": {"arm64_macos14_since": "2.12.0", "x86_64_until": "2.2.2"},
         "missing": MISSING,
+        "companion_gaps": COMPANION_GAPS,
         "arch_sources": SOURCES,
         "cuda_drivers": CUDA_DRIVERS,
         "arch_sets": ARCH_SETS,

@@ -83,6 +83,9 @@ class SourceFacts:
     # torch wheels of versions the shipped data lacks, as PyTorch's index (or --torch-index) and
     # PyPI publish them: they make new releases (discover.py), never user offers
     published: tuple[TorchBuild, ...] = ()
+    # `torchvision 0.14.1` → platform → Python minors with a wheel ("3.10"; "any": py3/abi3),
+    # from the public companion pages; empty when none answered (companions.py: shipped gaps)
+    companion_pythons: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Public:
 
     pages: dict[str, tuple[str, str]]
     base: str  # PyTorch's index base (or the mirror), no trailing slash
+    pinned: frozenset[str] = frozenset()  # `torchvision 0.14.1`: companions candidates pin
 
 
 def public_urls(request: InstallRequest, data: ReleaseData, pip: PipSettings, pypi: str) -> Public:
@@ -40,7 +41,20 @@ def public_urls(request: InstallRequest, data: ReleaseData, pip: PipSettings, py
     replaced = pip.index_url and pip.index_url.rstrip("/") != pypi
     if not (pip.no_index or replaced):
         pages.update({f"{pypi.rstrip('/')}/{name}/": (name, "pypi") for name in projects})
-    return Public(pages, base)
+    return Public(pages, base, _pinned(request, data))
+
+
+def _pinned(request: InstallRequest, data: ReleaseData) -> frozenset[str]:
+    """The requested companions' versions the candidate releases pin (their wheels' tags say
+    which Pythons the interpreter may be: release-truth.md §2)."""
+    releases = data.matching((request.torch or "").partition("+")[0]) or data.releases
+    pins = {"torchvision": lambda r: r.torchvision, "torchaudio": lambda r: r.torchaudio}
+    return frozenset(
+        f"{name} {version}"
+        for r in releases
+        for name in request.with_packages
+        if name in pins and (version := pins[name](r)) is not None
+    )
 
 
 def public_pages(
@@ -56,7 +70,7 @@ def public_pages(
         if kind == "pytorch" and answered[url].origin == "unreachable" and _answered(answered[url])
         for variant in _variants(data)
     ]
-    keep = dict.fromkeys(fallback, newer_only(data))
+    keep = dict.fromkeys(fallback, newer_only(data, public.pinned))
     out |= {url: (page, "pytorch") for url, page in client.pages(fallback, keep).items()}
     return out
 
@@ -82,14 +96,16 @@ def _newest(data: ReleaseData) -> dict[str, Version]:
     }
 
 
-def newer_only(data: ReleaseData) -> Keep:
+def newer_only(data: ReleaseData, pinned: frozenset[str] = frozenset()) -> Keep:
     """The filter for public pages (IndexClient keep): a file key (`torch-2.16.0+cpu`) of a
-    release newer than the shipped data; a warm cache decodes only those files' rows."""
+    release newer than the shipped data, or of a `pinned` companion version (`torchvision
+    0.14.1`); a warm cache decodes only those files' rows."""
     newest = _newest(data)
 
     def keep(key: str) -> bool:
         name, _, version = key.partition("-")
-        return _newer(name, version, newest)
+        pin = f"{name} {version.partition('+')[0]}"
+        return _newer(name, version, newest) or pin in pinned
 
     return keep
 

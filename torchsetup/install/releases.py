@@ -13,6 +13,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 __all__ = [
+    "CompanionGap",
     "CudaBuild",
     "Release",
     "ReleaseData",
@@ -111,6 +112,16 @@ class Release:
 
 
 @dataclass(frozen=True)
+class CompanionGap:
+    """Companion versions with no wheel for some Pythons (shipped; the index's files win)."""
+
+    name: str  # torchvision | torchaudio
+    versions: SpecifierSet  # ==0.14.*
+    pythons: tuple[str, ...]  # minors without a wheel: 3.11
+    source: str  # the citation (release-truth.md §2)
+
+
+@dataclass(frozen=True)
 class ReleaseData:
     """All releases (oldest first) and the tables they refer to."""
 
@@ -123,6 +134,7 @@ class ReleaseData:
     missing: dict[str, tuple[Version, ...]] = field(default_factory=dict)  # platform → releases
     arch_sources: dict[str, str] = field(default_factory=dict)  # source key → citation
     checked: str = ""  # the date the shipped snapshot was held against the indexes
+    companion_gaps: tuple[CompanionGap, ...] = ()
 
     def find(self, version: str) -> Release | None:
         """The release equal to `version` (local tags ignored: 2.13.0+cpu → 2.13.0)."""
@@ -194,6 +206,10 @@ def parse_releases(doc: dict[str, Any]) -> ReleaseData:
         missing={p: tuple(Version(v) for v in vs) for p, vs in doc["missing"].items()},
         arch_sources=dict(doc["arch_sources"]),
         checked=doc["checked"],
+        companion_gaps=tuple(
+            CompanionGap(g["name"], SpecifierSet(g["versions"]), tuple(g["pythons"]), g["source"])
+            for g in doc["companion_gaps"]
+        ),
     )
 
 

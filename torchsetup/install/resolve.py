@@ -13,6 +13,7 @@ from packaging.version import Version
 from torchsetup.errors import ResolveError, TorchsetupError, UnknownChoice
 from torchsetup.host.interpreters import of_minor
 from torchsetup.host.model import HostFacts, Interpreter
+from torchsetup.install.companions import companion_fit, python_fits
 from torchsetup.install.discover import with_discovered
 from torchsetup.install.model import Choice, InstallPlan, InstallRequest, SourceFacts
 from torchsetup.install.observed import with_observed
@@ -213,7 +214,7 @@ def _releases(request: InstallRequest, ctx: ResolveContext) -> list[Release]:
     fits = [
         r
         for r in data.newest_first
-        if r.python_for(plat).contains(python, prereleases=True)
+        if python_fits(r, request.with_packages, plat, ctx.sources, ctx.data, python)
         and platform_problem(r, ctx.host, data) is None
         and constraint.contains(r.version, prereleases=True)
     ]
@@ -230,10 +231,12 @@ def _interpreter(
     release: Release, request: InstallRequest, ctx: ResolveContext
 ) -> tuple[Interpreter | None, Version, str]:
     """The interpreter for this release: asked for, current, another installed one, or uv's."""
-    plat = platform_tag(ctx.host)
-    spec, rng = release.python_for(plat), release.python_range(plat)
+    plat, names = platform_tag(ctx.host), request.with_packages
+    fit = companion_fit(release, names, plat, ctx.sources, ctx.data)
+    spec, rng = fit.spec, release.python_range(plat)  # torch's Pythons that companions have too
     asked = _asked_interpreters(request, ctx)
     if asked is not None:
+        fit.refuse(release, asked[0].version if asked else str(request.python), names)
         for py in asked:
             if spec.contains(py.version, prereleases=True):
                 return py, Version(py.version), f"{_asked(request, '--python')} ({py.path})"
@@ -242,7 +245,7 @@ def _interpreter(
             raise ResolveError(
                 f"torch {release.version} has no wheels for Python "
                 f"{wanted.major}.{wanted.minor} (it supports {rng})",
-                hint=f"torchsetup install --torch {release.version} --python {_top(release, plat)}",
+                hint=f"torchsetup install --torch {release.version} --python {fit.top}",
             )
         return _uv_python(release, wanted, request, "not installed; uv will install it", plat)
     pythons = ctx.host.interpreters
@@ -255,10 +258,11 @@ def _interpreter(
         reverse=True,
     )
     cur = f"the current Python {current.version} does not fit" if current else "no current Python"
+    cur = (current and fit.why(current.version)) or cur
     if fitting:
         best = fitting[0]
         return best, Version(best.version), f"torch {release.version} needs {rng}; {cur}"
-    top = Version(_top(release, plat))
+    top = Version(fit.top or _top(release, plat))
     return _uv_python(release, top, request, f"{cur}; none installed fits", plat)
 
 

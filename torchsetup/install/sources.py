@@ -14,6 +14,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from torchsetup.install.companions import python_coverage
 from torchsetup.install.index import IndexClient, ProjectPage
 from torchsetup.install.model import InstallRequest, PipSettings, SourceFacts, TorchBuild
 from torchsetup.install.published import (
@@ -200,7 +201,7 @@ def gather_sources(
     data = load_releases()
     public = public_urls(request, data, pip, pypi)
     own = {*links, *projects}  # a user's source is read whole, even when it is a public page
-    keep = {url: newer_only(data) for url in public.pages if url not in own}
+    keep = {url: newer_only(data, public.pinned) for url in public.pages if url not in own}
     answered = client.pages([*links, *projects, *public.pages], keep)  # one concurrent round
     pages = {url: answered[url] for url in [*links, *projects]}
     published = public_pages(public, answered, data, client)
@@ -234,6 +235,7 @@ def gather_sources(
         uv_available=_uv_available(),
         notes=tuple(notes),
         observed=load_observed(),
+        companion_pythons=python_coverage(f for page, _ in published.values() for f in page.files),
     )
 
 
