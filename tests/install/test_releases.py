@@ -174,3 +174,35 @@ def test_shipped_json_is_what_the_generator_writes() -> None:
         resources.files("torchsetup").joinpath("install/data/releases.json").read_text("utf-8")
     )
     assert json.loads(shipped) == generator["build_doc"]()
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "python"),
+    [
+        ("torchvision", "0.14.1", "3.11"),
+        ("torchaudio", "0.13.0", "3.11"),
+        ("torchvision", "0.20.1", "3.13"),
+        ("torchaudio", "2.5.1", "3.13"),
+        ("torchvision", "0.11.3", "3.6"),
+        ("torchaudio", "0.10.2", "3.6"),
+        ("torchaudio", "2.11.0", "3.15"),
+    ],
+)
+def test_companion_python_gaps_are_release_truth(name: str, version: str, python: str) -> None:
+    rows = [
+        g
+        for g in DATA.companion_gaps
+        if g.name == name and g.versions.contains(Version(version)) and python in g.pythons
+    ]
+    assert len(rows) == 1
+    assert rows[0].source.startswith("release-truth.md §2")
+
+
+def test_companion_python_gaps_spare_the_neighbouring_versions() -> None:
+    spared = [("torchvision", "0.15.1"), ("torchaudio", "2.11.1"), ("torchvision", "0.11.2")]
+    for name, version in spared:
+        assert not [
+            g
+            for g in DATA.companion_gaps
+            if g.name == name and g.versions.contains(Version(version))
+        ]
