@@ -9,11 +9,12 @@ import hashlib
 import html
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.helpers.simple_index import running
 
 
 @dataclass
@@ -142,12 +143,6 @@ def serve_torch_index(index: TorchIndex) -> Iterator[TorchIndex]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    index.url = f"http://127.0.0.1:{server.server_address[1]}/whl"
-    try:
+    with running(Handler) as root:
+        index.url = f"{root}/whl"
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -80,6 +80,19 @@ class SimpleIndex:
 
 
 @contextmanager
+def running(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threading HTTP server on 127.0.0.1 with `handler`; yields its root URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def serve_index(index: SimpleIndex) -> Iterator[SimpleIndex]:
     """Serve the index on 127.0.0.1; index.url is its base (…/simple-like root)."""
 
@@ -102,12 +115,6 @@ def serve_index(index: SimpleIndex) -> Iterator[SimpleIndex]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    index.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with running(Handler) as root:
+        index.url = root
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()
