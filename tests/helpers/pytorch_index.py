@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.helpers.simple_index import running
+from tests.helpers.wheels import running
 
 
 @dataclass

@@ -7,11 +7,12 @@ import hashlib
 import html
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.helpers.wheels import running
 
 
 @dataclass
@@ -77,19 +78,6 @@ class SimpleIndex:
                 if meta and parts[1] in (f"{wheel.name}.metadata", f"{quoted}.metadata"):
                     return 200, "text/plain", meta.encode()
         return 404, "text/plain", b"not found"
-
-
-@contextmanager
-def running(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    """A threading HTTP server on 127.0.0.1 with `handler`; yields its root URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
