@@ -149,3 +149,39 @@ def test_a_signal_during_install_removes_the_new_venv_and_its_installer(
         assert (doc["command"], doc["exit_code"]) == ("install", 130)
     assert not venv.exists()
     assert [p for p in installers if alive(p)] == []
+
+
+# A SIGINT that lands in an at-fork callback (filelock registers one) must not be lost: CPython
+# prints and drops what such a callback raises.
+_FORK_CALLBACK_SIGINT = """
+import os, signal, subprocess, sys, time
+from torchsetup.cli.boundary import _signals_interrupt
+from torchsetup.errors import Interrupted
+sent = []
+def after_in_parent():
+    if not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here, inside the callback
+os.register_at_fork(after_in_parent=after_in_parent)
+try:
+    with _signals_interrupt():
+        subprocess.run(["true"], preexec_fn=os.getpid)  # at-fork callbacks run with one
+        time.sleep(3)
+    print("not interrupted")
+except Interrupted as err:
+    print("interrupted", err.signal_name)
+"""
+
+
+def test_sigint_inside_an_at_fork_callback_still_interrupts() -> None:
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_CALLBACK_SIGINT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.strip() == "interrupted SIGINT", done.stderr

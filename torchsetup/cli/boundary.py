@@ -13,6 +13,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import typer
@@ -38,6 +39,7 @@ _ClickException: type[Exception] = next(
     c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
 )
 _SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+_RETRY_SIGNAL_S = 0.05
 
 
 def run_guarded(make_command: Callable[[], Any], args: Sequence[str]) -> int:
@@ -80,10 +82,16 @@ def _signals_interrupt() -> Iterator[None]:
         return
     fired: list[int] = []
 
-    def handler(signum: int, frame: object) -> None:
-        if not fired:
-            fired.append(signum)
-            raise Interrupted(signal.Signals(signum).name)
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if fired:
+            return
+        if _in_fork_callback(frame):
+            # CPython prints and drops an exception raised in an at-fork callback (filelock ≥ 3.20
+            # registers one), so the Ctrl-C would be lost: ask again in a moment instead
+            threading.Timer(_RETRY_SIGNAL_S, os.kill, (os.getpid(), signum)).start()
+            return
+        fired.append(signum)
+        raise Interrupted(signal.Signals(signum).name)
 
     previous = {}
     for name in _SIGNALS:
@@ -95,6 +103,19 @@ def _signals_interrupt() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _in_fork_callback(frame: FrameType | None) -> bool:
+    """Whether `frame` runs inside subprocess's fork (an at-fork callback, or a helper of it):
+    conservative, as waiting there only delays the interrupt by a moment."""
+    below = frame.f_back if frame is not None else None
+    while below is not None:
+        if below.f_code.co_name == "_execute_child" and below.f_code.co_filename.endswith(
+            "subprocess.py"
+        ):
+            return True
+        below = below.f_back
+    return False
 
 
 def _interrupted(command: str, as_json: bool, signal_name: str) -> int:

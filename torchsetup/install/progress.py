@@ -82,7 +82,12 @@ class DownloadWatch:
             elif finished and finished.group(1) in self._sizes:
                 self._finished.add(finished.group(1))
         if finished and self._sizes and self._finished >= set(self._sizes):
-            self._report(self._state(self._received()))
+            # the bytes counted so far, not a new count: only the watch thread starts `ss`, as
+            # two threads forking at once (Popen with preexec_fn) can deadlock on the
+            # interpreter's fork locks and leave a Ctrl-C unanswered
+            with self._lock:
+                seen = sum(self._seen.values())
+            self._report(self._state(seen))
 
     def __enter__(self) -> DownloadWatch:
         self._thread.start()
@@ -115,11 +120,12 @@ class DownloadWatch:
     def _received(self) -> int:
         """Bytes received so far by the sockets of this process's uv children."""
         inodes = {ino for pid in _uv_children() for ino in _socket_inodes(pid)}
-        if inodes:
-            for ino, count in _tcp_received().items():
+        counts = _tcp_received() if inodes else {}
+        with self._lock:
+            for ino, count in counts.items():
                 if ino in inodes:
                     self._seen[ino] = max(count, self._seen.get(ino, 0))
-        return sum(self._seen.values())
+            return sum(self._seen.values())
 
 
 def _uv_children() -> list[int]:
