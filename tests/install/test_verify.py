@@ -32,19 +32,23 @@ def test_cubin_of_same_major_or_older_ptx_covers(cap: str, ok: bool) -> None:
     assert covers(archs, Version(cap)) == ok
 
 
-@pytest.fixture
-def stand_in_venv(tmp_path: Path, isolated_pip: None) -> Path:
-    """A venv holding a stand-in CUDA 13 torch (installed for real, from a local wheel)."""
+def _stand_in_request(tmp_path: Path, doctor: bool) -> InstallRequest:
+    """Install the stand-in CUDA 13 torch from a local wheelhouse into tmp_path/v."""
     make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body=STAND_IN)
-    request = InstallRequest(
+    return InstallRequest(
         torch="2.13.0",
         venv=tmp_path / "v",
         find_links=(str(tmp_path / "wh"),),
         offline=True,
-        doctor=False,
+        doctor=doctor,
         numpy=False,  # the stand-in wheelhouse serves no numpy
     )
-    execute(plan_install(request))
+
+
+@pytest.fixture
+def stand_in_venv(tmp_path: Path, isolated_pip: None) -> Path:
+    """A venv holding a stand-in CUDA 13 torch (installed for real, from a local wheel)."""
+    execute(plan_install(_stand_in_request(tmp_path, doctor=False)))
     return tmp_path / "v" / "bin" / "python"
 
 
@@ -60,15 +64,9 @@ def test_every_gpu_in_the_arch_list_passes(stand_in_venv: Path) -> None:
 
 
 def test_uncovered_gpu_rolls_the_new_venv_back(tmp_path: Path, isolated_pip: None) -> None:
-    make_wheel(tmp_path / "wh", "torch", "2.13.0+cpu", body=STAND_IN)
-    request = InstallRequest(
-        torch="2.13.0",
-        venv=tmp_path / "v",
-        find_links=(str(tmp_path / "wh"),),
-        offline=True,
-        numpy=False,  # the stand-in wheelhouse serves no numpy
+    plan = replace(
+        plan_install(_stand_in_request(tmp_path, doctor=True)), gpu_capabilities=("6.1",)
     )
-    plan = replace(plan_install(request), gpu_capabilities=("6.1",))
     with pytest.raises(TorchsetupError, match="no code for sm_61"):
         execute(plan)
     assert not (tmp_path / "v").exists()
