@@ -27,7 +27,7 @@ __all__ = ["CHILD"]
 # Modules the interpreter loaded before the walk (a .pth file's) count too. The files reached
 # are recorded (the closure) with their code and the source's hash, for the next install.
 CHILD = r"""
-import os, re, sys, dis
+import bisect, os, re, sys, dis
 import importlib.util as iu
 listed, store = sys.argv[1], sys.argv[2]
 MAGIC = iu.MAGIC_NUMBER
@@ -81,6 +81,7 @@ LOADS = set(OP[n] for n in ("LOAD_CONST", "LOAD_SMALL_INT") if n in OP)
 ATTRS = set(OP[n] for n in ("LOAD_ATTR", "LOAD_METHOD") if n in OP)
 NAMES = set([OP["LOAD_NAME"], OP["LOAD_GLOBAL"]])
 STORES = set([OP["STORE_NAME"], OP["STORE_GLOBAL"]])
+IMPORT_FROM = OP["IMPORT_FROM"]
 MOVES = set(OP[n] for n in ("SWAP", "ROT_TWO", "POP_TOP") if n in OP)
 SKIP = set(OP[n] for n in ("CACHE", "EXTENDED_ARG", "TO_BOOL", "NOT_TAKEN") if n in OP)
 GUARD = re.compile(r"^([ \t]*)if[ \t]+(?:typing\.|t\.)?TYPE_CHECKING[ \t]*:[ \t]*(#.*)?$", re.M)
@@ -99,15 +100,37 @@ def guarded(text):
             end += 1
         out.update(range(start, end + 1))
     return out
-def ops(code):
-    # (line, opcode, arg) of the real instructions: EXTENDED_ARG folded in, caches dropped
-    raw, ext, line, at = code.co_code, 0, None, dict(dis.findlinestarts(code))
-    for i in range(0, len(raw), 2):
-        line = at.get(i) or line
-        op, arg = raw[i], raw[i + 1] | ext
-        ext = arg << 8 if op == OP["EXTENDED_ARG"] else 0
-        if op not in SKIP:
-            yield line, op, arg
+EXT = OP["EXTENDED_ARG"]
+def unit(codes):
+    # one instruction of these opcodes in a code's opcode string (co_code[0::2]: one byte per
+    # instruction, so a regex there is aligned), with its EXTENDED_ARG prefixes and caches
+    real = sorted(c for c in codes if c < 256)  # 3.12+ lists pseudo-ops (LOAD_METHOD) too
+    one = b"[" + b"".join(re.escape(bytes([c])) for c in real) + b"]"
+    return b"(?:" + re.escape(bytes([EXT])) + b")*" + one + b"\x00*"
+IMPORTS = re.compile(re.escape(bytes([OP["IMPORT_NAME"]])))
+CHAINS = re.compile(unit(NAMES) + b"(?:" + unit(ATTRS) + b")+")
+class Code(object):
+    # a code object's instructions, read where the regexes point instead of decoded in full
+    def __init__(self, co, skip):
+        raw = co.co_code
+        self.ops, self.args = raw[0::2], raw[1::2]
+        self.names, self.consts = co.co_names, co.co_consts
+        starts = sorted(dis.findlinestarts(co), key=lambda s: s[0]) if skip else []
+        self.offsets, self.lines = [s[0] for s in starts], [s[1] for s in starts]
+    def arg(self, i):
+        value, shift, j = self.args[i], 8, i - 1
+        while j >= 0 and self.ops[j] == EXT:
+            value, shift, j = value | self.args[j] << shift, shift + 8, j - 1
+        return value
+    def near(self, i, step):
+        # the real instruction before (-1) or after (1) instruction i; -1 if none
+        i += step
+        while 0 <= i < len(self.ops) and self.ops[i] in SKIP:
+            i += step
+        return i if 0 <= i < len(self.ops) else -1
+    def line(self, i):
+        k = bisect.bisect_right(self.offsets, 2 * i) - 1
+        return self.lines[k] if k >= 0 else None
 def name(op, arg, names):
     wide = (op == OP["LOAD_GLOBAL"] and V >= (3, 11)) or (op == OP["LOAD_ATTR"] and V >= (3, 12))
     return names[arg >> 1 if wide else arg]
@@ -141,40 +164,41 @@ def absolute(mod, level, package):
         return mod
     base = package.split(".")
     return ".".join([p for p in base[: len(base) - level + 1] + [mod] if p])
+def imported(c, i, package, out, bound):
+    # the import at instruction i: what it loads (out) and the names it binds to modules (bound)
+    level, fromlist, b = 0, None, c.near(i, -1)
+    a = c.near(b, -1) if b >= 0 else -1
+    if a >= 0 and c.ops[a] in LOADS and c.ops[b] in LOADS:
+        level = c.consts[c.arg(a)] if c.ops[a] == OP["LOAD_CONST"] else c.arg(a)
+        fromlist = c.consts[c.arg(b)] if c.ops[b] == OP["LOAD_CONST"] else None
+    mod = absolute(c.names[c.arg(i)], level, package)
+    out += [mod] + [mod + "." + n for n in fromlist or () if mod and n != "*"]
+    j, moved = c.near(i, 1), False
+    if not fromlist:  # import a / import a.b (binds a) / import a.b as c (binds a.b)
+        while j >= 0 and (c.ops[j] in MOVES or c.ops[j] in ATTRS or c.ops[j] == IMPORT_FROM):
+            j, moved = c.near(j, 1), True
+        if j >= 0 and c.ops[j] in STORES:
+            bound[c.names[c.arg(j)]] = mod if moved or "." not in mod else mod.split(".")[0]
+        return
+    while j >= 0 and c.ops[j] == IMPORT_FROM:  # from a import b as n (binds a.b)
+        k = c.near(j, 1)
+        if k < 0 or c.ops[k] not in STORES:
+            return
+        bound[c.names[c.arg(k)]] = mod + "." + c.names[c.arg(j)]
+        j = c.near(k, 1)
 def scan(code, package, skip):
     # what running this module's code loads: [dotted name], as in the comment above
-    out, bound = [], {}
+    out, bound, chains = [], {}, []
     for co in run_at_import(code):
-        seq = [s for s in ops(co) if s[0] not in skip]
-        names, consts = co.co_names, co.co_consts
-        for k, (line, op, arg) in enumerate(seq):
-            if op == OP["IMPORT_NAME"]:
-                level, fromlist = 0, None
-                if k >= 2 and seq[k - 1][1] in LOADS and seq[k - 2][1] in LOADS:
-                    lv, fl = seq[k - 2], seq[k - 1]
-                    level = consts[lv[2]] if lv[1] == OP["LOAD_CONST"] else lv[2]
-                    fromlist = consts[fl[2]] if fl[1] == OP["LOAD_CONST"] else None
-                mod = absolute(names[arg], level, package)
-                out += [mod] + [mod + "." + n for n in fromlist or () if mod and n != "*"]
-                j = k + 1
-                while j < len(seq) and (seq[j][1] in MOVES or seq[j][1] in ATTRS
-                                        or seq[j][1] == OP["IMPORT_FROM"]) and not fromlist:
-                    j += 1
-                if not fromlist and j < len(seq) and seq[j][1] in STORES:
-                    top = mod if j > k + 1 or "." not in mod else mod.split(".")[0]
-                    bound[names[seq[j][2]]] = top
-                if fromlist:
-                    for j in range(k + 1, len(seq) - 1):
-                        if seq[j][1] != OP["IMPORT_FROM"] or seq[j + 1][1] not in STORES:
-                            break
-                        bound[names[seq[j + 1][2]]] = mod + "." + names[seq[j][2]]
-            elif op in NAMES:
-                chain, j = [bound.get(name(op, arg, names), name(op, arg, names))], k + 1
-                while j < len(seq) and seq[j][1] in ATTRS:
-                    chain.append(name(seq[j][1], seq[j][2], names))
-                    j += 1
-                if len(chain) > 1:
-                    out.append(".".join(chain))
+        c = Code(co, skip)
+        for m in IMPORTS.finditer(c.ops):
+            if not skip or c.line(m.start()) not in skip:
+                imported(c, m.start(), package, out, bound)
+        for m in CHAINS.finditer(c.ops):
+            at = [k for k in range(m.start(), m.end()) if c.ops[k] not in SKIP]
+            if not skip or c.line(at[0]) not in skip:
+                chains.append([name(c.ops[k], c.arg(k), c.names) for k in at])
+    out += [".".join([bound.get(chain[0], chain[0])] + chain[1:]) for chain in chains]
     if calls_import_module(code):
         found = []
         strings(code.co_consts, found)
@@ -204,7 +228,7 @@ def learn(path, package):
     return path, scan(code, package, skip), ((iu.source_hash(src), body) if HASHED else None)
 prefix = os.path.join(os.path.realpath(sys.prefix), "")
 roots = [p for p in sys.path if p and os.path.realpath(p).startswith(prefix)]
-EXT = tuple(s for s in __import__("importlib.machinery").machinery.EXTENSION_SUFFIXES)
+SUFFIXES = tuple(__import__("importlib.machinery").machinery.EXTENSION_SUFFIXES)
 found, listed_in, real = {}, {}, {}
 def listing(folder):
     if folder not in listed_in:
@@ -227,7 +251,7 @@ def locate(folders, part, package):
             return os.path.join(folder, part, "__init__.py"), ".".join([package, part]).lstrip(".")
         if part + ".py" in names:
             return os.path.join(folder, part + ".py"), package
-        for suffix in EXT:
+        for suffix in SUFFIXES:
             if part + suffix in names:
                 return os.path.join(folder, part + suffix), package or part
     return None
@@ -243,28 +267,38 @@ def files(dotted):
             hit = locate([os.path.dirname(above[-1][0])] if head else roots, last, head)
             found[dotted] = above + [hit] if hit and inside(hit[0]) else above
     return found[dotted]
+def learn_all(batch):
+    return [learn(path, package) for path, package in batch]
 def walk(names, pool):
-    # results come back through a queue as workers finish (waiting on every pending future
-    # each round costs the parent more than the workers' compiling)
+    # files go to the workers in batches (a task per file costs the pool's threads, locks and
+    # pipes more than compiling it); results come back through a queue as each batch is done
     import queue
-    seen, kept, done, pending = set(), {}, queue.Queue(), [0]
+    seen, kept, done, todo, pending = set(), {}, queue.Queue(), [], [0]
     def add(mods):
         for path, package in [f for mod in mods for f in files(mod)]:
             if path not in seen:
                 seen.add(path)
-                pending[0] += 1
-                if pool:
-                    pool.submit(learn, path, package).add_done_callback(done.put)
-                else:
-                    done.put(learn(path, package))
+                todo.append((path, package))
+    def flush():
+        # two batches per worker in flight: each takes its share of what is waiting
+        while todo and pending[0] < 2 * workers():
+            size = min(64, -(-len(todo) // (2 * workers() - pending[0])))
+            batch, todo[:] = todo[:size], todo[size:]
+            pending[0] += 1
+            if pool:
+                pool.submit(learn_all, batch).add_done_callback(done.put)
+            else:
+                done.put(learn_all(batch))
     add(names)
+    flush()
     while pending[0]:
         got = done.get()
         pending[0] -= 1
-        path, mods, entry = got.result() if pool else got
-        if entry is not None:
-            kept[path] = entry
-        add(mods)
+        for path, mods, entry in got.result() if pool else got:
+            if entry is not None:
+                kept[path] = entry
+            add(mods)
+        flush()
     return [p for p in seen if p.endswith(".py")], kept
 early = [m.__name__ for m in list(sys.modules.values())
          if os.path.realpath(getattr(m, "__file__", None) or "/").startswith(prefix)]
