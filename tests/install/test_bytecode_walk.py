@@ -131,7 +131,9 @@ def _pyc_is_used(source: Path) -> bool:
     return stamp in head[4:16]
 
 
-@pytest.mark.parametrize("minor", ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+@pytest.mark.parametrize(
+    "minor", ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
+)
 def test_walk_finds_what_the_import_loads_without_running_it(minor: str, tmp_path: Path) -> None:
     python, _ = _venv(pyenv_python(minor), tmp_path)
     mark = tmp_path / "ran"
@@ -160,3 +162,11 @@ def test_walk_follows_the_module_names_an_extension_module_imports(tmp_path: Pat
     (site / "torch/__init__.py").write_text("from torch import _C\n")
     walked = _walk(python, tmp_path)
     assert any(r.endswith("site-packages/torch/_from_c.py") for r in walked)
+
+
+def test_walk_goes_on_past_a_folder_it_cannot_write(tmp_path: Path) -> None:
+    python, site = _venv(Path(sys.executable), tmp_path)
+    (site / "torch/nn/__pycache__").write_text("a file where the folder would go")
+    walked = _walk(python, tmp_path)
+    assert any(r.endswith("site-packages/torch/nn/functional.py") for r in walked)
+    assert _pyc_is_used(site / "torch/_dynamo/trace_rules.py")

@@ -208,9 +208,13 @@ def scan(code, package, skip):
                            s.startswith(".") else s)
     return out
 def learn(path, package):
-    # one file of the walk, in a worker: compile it, write its .pyc, say what it loads
-    with open(path, "rb") as f:
-        src = f.read()
+    # one file of the walk, in a worker: compile it, write its .pyc, say what it loads (a file
+    # that cannot be read or written costs its own bytecode, not the walk)
+    try:
+        with open(path, "rb") as f:
+            src = f.read()
+    except OSError:
+        return path, [], None
     if not path.endswith(".py"):
         found = re.findall(br"\x00(" + re.escape(package.split(".")[0].encode()) +
                            br"(?:\.\w+)+)\x00", src)
@@ -221,8 +225,11 @@ def learn(path, package):
         return path, [], None
     import marshal
     body = marshal.dumps(code)
-    put(iu.cache_from_source(path),
-        MAGIC + (bytes(4) if HASHED else b"") + stamp(os.stat(path)) + body)
+    try:
+        put(iu.cache_from_source(path),
+            MAGIC + (bytes(4) if HASHED else b"") + stamp(os.stat(path)) + body)
+    except OSError:
+        pass
     text = src.decode("utf-8", "replace")
     skip = guarded(text) if "TYPE_CHECKING" in text else set()
     return path, scan(code, package, skip), ((iu.source_hash(src), body) if HASHED else None)
