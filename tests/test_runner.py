@@ -47,6 +47,16 @@ def test_nonzero_exit_raises_with_tail() -> None:
     assert "exited with status 3" in info.value.message
 
 
+def test_a_failure_says_why_with_its_error_line() -> None:
+    script = "echo 'Resolved 3 packages' >&2; echo 'error: no torch for cp311' >&2; echo bye >&2"
+    with pytest.raises(CommandFailed) as info:
+        runner.run(["sh", "-c", script + "; exit 1"])
+    assert info.value.why() == "error: no torch for cp311"
+    with pytest.raises(CommandFailed) as silent:
+        runner.run(["sh", "-c", "exit 2"])
+    assert silent.value.why() == "exited with status 2"
+
+
 def test_check_false_returns_the_failure() -> None:
     result = runner.run(["sh", "-c", "exit 4"], check=False)
     assert result.returncode == 4

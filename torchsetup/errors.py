@@ -113,6 +113,12 @@ class CommandFailed(TorchsetupError):
             return f"was killed by {self.signal_name}"
         return f"exited with status {self.returncode}"
 
+    def why(self) -> str:
+        """The line of its output that says why (uv's and pip's `error:` or hash lines)."""
+        lines = [ln.strip() for ln in self.tail if ln.strip()]
+        hits = [ln for ln in lines if "hash" in ln.lower() or ln.startswith("error")]
+        return (hits or lines or [self.how()])[-1]
+
     def to_dict(self) -> dict[str, object]:
         """The error with the command and the last lines of its output."""
         out = super().to_dict()

@@ -320,7 +320,7 @@ def _run_installer(
         runner.run(argv, on_line=_lines(emit), log_path=log, stdin=stdin)
     except CommandFailed as err:
         raise TorchsetupError(
-            f"{Path(argv[0]).name} failed: {_why(err)}", hint=f"less {log}", log_path=log
+            f"{Path(argv[0]).name} failed: {err.why()}", hint=f"less {log}", log_path=log
         ) from err
 
 
@@ -340,7 +340,7 @@ def _install_locked(plan: InstallPlan, lock: Lock, emit: EventCallback, log: Pat
         runner.run(install_argv(call), on_line=_lines(emit), log_path=log)
     except CommandFailed as err:
         raise TorchsetupError(
-            f"installing from the lock failed: {_why(err)}",
+            f"installing from the lock failed: {err.why()}",
             hint=f"less {log}    (a file that does not match its sha256 is refused)",
             log_path=log,
         ) from err
@@ -367,12 +367,6 @@ def _check_torch(plan: InstallPlan, log: Path) -> None:
             hint=f"less {log}",
             log_path=log,
         )
-
-
-def _why(err: CommandFailed) -> str:
-    lines = [ln.strip() for ln in err.tail if ln.strip()]
-    hits = [ln for ln in lines if "hash" in ln.lower() or ln.startswith("error")]
-    return (hits or lines or [err.how()])[-1]
 
 
 def _doctor(plan: InstallPlan, emit: EventCallback) -> tuple[DoctorReport | None, int | None]:

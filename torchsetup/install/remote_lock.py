@@ -19,7 +19,6 @@ from torchsetup import paths, runner
 from torchsetup.errors import CommandFailed, TorchsetupError, UsageError
 from torchsetup.host.model import HostFacts
 from torchsetup.install.backends import InstallCall, compile_argv
-from torchsetup.install.execute import _why
 from torchsetup.install.for_host import load_host_file
 from torchsetup.install.lock import LockedFile, lock_from_pylock, write_lock
 from torchsetup.install.model import InstallPlan
@@ -115,7 +114,7 @@ def lock_for_host(plan: InstallPlan, host_file: Path) -> HostLock:
             runner.run(argv, env=_environment(host), log_path=log, stdin=stdin)
         except CommandFailed as err:
             raise TorchsetupError(
-                f"uv could not lock for {platform}: {_why(err)}", hint=f"less {log}", log_path=log
+                f"uv could not lock for {platform}: {err.why()}", hint=f"less {log}", log_path=log
             ) from err
         text = out.read_text(encoding="utf-8")
     target = target_for(host, Version(plan.python_version), plan.interpreter)
